@@ -1,0 +1,301 @@
+// The catalogue's record types, column schema and normalisation rules.
+// Pure code: shared by the loaders (Node), the command line and the browser.
+
+export interface Movie {
+  id: number;
+  title: string;
+  overview: string;
+  /** ISO date (YYYY-MM-DD) or null when TMDB has none. */
+  release_date: string | null;
+  popularity: number;
+  vote_average: number;
+  vote_count: number;
+  genre_names: string[];
+  /** TMDB original_language: ISO 639-1 code, or `xx` / `cn`. */
+  language: string;
+  adult: boolean;
+  age_appropriate: boolean;
+  poster_path: string | null;
+  backdrop_path: string | null;
+}
+
+export interface Series {
+  id: number;
+  name: string;
+  overview: string;
+  first_air_date: string | null;
+  popularity: number;
+  vote_average: number;
+  vote_count: number;
+  genre_names: string[];
+  language: string;
+  adult: boolean;
+  age_appropriate: boolean;
+  poster_path: string | null;
+  backdrop_path: string | null;
+}
+
+export type CatalogSource = "tmdb" | "import" | "demo";
+
+export interface CatalogMeta {
+  source: CatalogSource;
+  /** ISO timestamp of the fetch or import. */
+  fetched_at: string;
+  counts: { movies: number; series: number };
+  /** Rows left out, by reason (for example `movies_without_overview`). */
+  dropped: Record<string, number>;
+  /** Overview language requested from TMDB, when the source is TMDB. */
+  overview_language?: string;
+  /** Free-form origin details: the files imported, the demo notice. */
+  notes?: string[];
+}
+
+export interface Catalog {
+  movies: Movie[];
+  series: Series[];
+  meta: CatalogMeta;
+}
+
+/** DuckDB column types, in column order; the writer and the schema tests use them. */
+export const MOVIE_COLUMNS = [
+  ["id", "INTEGER"],
+  ["title", "VARCHAR"],
+  ["overview", "VARCHAR"],
+  ["release_date", "DATE"],
+  ["popularity", "DOUBLE"],
+  ["vote_average", "DOUBLE"],
+  ["vote_count", "INTEGER"],
+  ["genre_names", "VARCHAR[]"],
+  ["language", "VARCHAR"],
+  ["adult", "BOOLEAN"],
+  ["age_appropriate", "BOOLEAN"],
+  ["poster_path", "VARCHAR"],
+  ["backdrop_path", "VARCHAR"],
+] as const;
+
+export const SERIES_COLUMNS = MOVIE_COLUMNS.map(([name, type]) => [
+  name === "title" ? "name" : name === "release_date" ? "first_air_date" : name,
+  type,
+]) as unknown as readonly (readonly [keyof Series, string])[];
+
+export interface Genre {
+  id: number;
+  name: string;
+}
+
+/** TMDB's movie genre list (`/genre/movie/list`, en-US), plus the legacy "Foreign" id older exports carry. */
+export const MOVIE_GENRES: readonly Genre[] = [
+  { id: 28, name: "Action" },
+  { id: 12, name: "Adventure" },
+  { id: 16, name: "Animation" },
+  { id: 35, name: "Comedy" },
+  { id: 80, name: "Crime" },
+  { id: 99, name: "Documentary" },
+  { id: 18, name: "Drama" },
+  { id: 10751, name: "Family" },
+  { id: 14, name: "Fantasy" },
+  { id: 36, name: "History" },
+  { id: 27, name: "Horror" },
+  { id: 10402, name: "Music" },
+  { id: 9648, name: "Mystery" },
+  { id: 10749, name: "Romance" },
+  { id: 878, name: "Science Fiction" },
+  { id: 10770, name: "TV Movie" },
+  { id: 53, name: "Thriller" },
+  { id: 10752, name: "War" },
+  { id: 37, name: "Western" },
+];
+
+export const LEGACY_MOVIE_GENRES: readonly Genre[] = [{ id: 10769, name: "Foreign" }];
+
+/** TMDB's TV genre list (`/genre/tv/list`, en-US). */
+export const TV_GENRES: readonly Genre[] = [
+  { id: 10759, name: "Action & Adventure" },
+  { id: 16, name: "Animation" },
+  { id: 35, name: "Comedy" },
+  { id: 80, name: "Crime" },
+  { id: 99, name: "Documentary" },
+  { id: 18, name: "Drama" },
+  { id: 10751, name: "Family" },
+  { id: 10762, name: "Kids" },
+  { id: 9648, name: "Mystery" },
+  { id: 10763, name: "News" },
+  { id: 10764, name: "Reality" },
+  { id: 10765, name: "Sci-Fi & Fantasy" },
+  { id: 10766, name: "Soap" },
+  { id: 10767, name: "Talk" },
+  { id: 10768, name: "War & Politics" },
+  { id: 37, name: "Western" },
+];
+
+// TV genres that bundle several movie genres, or have another name for the same thing.
+const TV_TO_MOVIE_GENRES: Record<string, string[]> = {
+  "Action & Adventure": ["Action", "Adventure"],
+  "Sci-Fi & Fantasy": ["Science Fiction", "Fantasy"],
+  "War & Politics": ["War"],
+  Kids: ["Family"],
+  News: [],
+  Reality: [],
+  Soap: [],
+  Talk: [],
+};
+
+const MOVIE_GENRE_NAMES = new Set(MOVIE_GENRES.map((g) => g.name));
+
+/**
+ * Maps a series' TV genres onto movie genres so a series can be compared with movies.
+ * Genres with no movie counterpart (News, Reality, Soap, Talk) disappear.
+ */
+export function tvGenresToMovieGenres(tvGenres: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const genre of tvGenres) {
+    const mapped = TV_TO_MOVIE_GENRES[genre];
+    if (mapped) mapped.forEach((g) => out.add(g));
+    else if (MOVIE_GENRE_NAMES.has(genre)) out.add(genre);
+  }
+  return [...out];
+}
+
+/** Genres a movie shares with a series, after mapping the series' TV genres. */
+export function sharedGenres(seriesGenres: readonly string[], movieGenres: readonly string[]): string[] {
+  const mapped = new Set(tvGenresToMovieGenres(seriesGenres));
+  return movieGenres.filter((g) => mapped.has(g));
+}
+
+export class CatalogValidationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CatalogValidationError";
+  }
+}
+
+/**
+ * Normalises a date to ISO `YYYY-MM-DD`. Accepts ISO dates (with or without a time part)
+ * and DD-MM-YYYY (or DD/MM/YYYY), which spreadsheet round-trips produce. Empty means null.
+ * Throws on anything else, including impossible days such as 31-02-2020.
+ */
+export function normaliseDate(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const text = String(value).trim();
+  if (text === "") return null;
+  let year: number, month: number, day: number;
+  let match = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$/.exec(text);
+  if (match) {
+    [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  } else if ((match = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$/.exec(text))) {
+    [day, month, year] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  } else if ((match = /^(\d{4})$/.exec(text))) {
+    [year, month, day] = [Number(match[1]), 1, 1];
+  } else {
+    throw new CatalogValidationError(`unrecognised date "${text}" (expected YYYY-MM-DD or DD-MM-YYYY)`);
+  }
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    throw new CatalogValidationError(`impossible date "${text}"`);
+  }
+  return date.toISOString().slice(0, 10);
+}
+
+/** The year of an ISO date, or null. */
+export function yearOf(isoDate: string | null | undefined): number | null {
+  if (!isoDate) return null;
+  const year = Number(isoDate.slice(0, 4));
+  return Number.isFinite(year) ? year : null;
+}
+
+function finiteNumber(value: unknown, field: string, fallback: number | null): number {
+  if (value === null || value === undefined || value === "") {
+    if (fallback === null) throw new CatalogValidationError(`missing ${field}`);
+    return fallback;
+  }
+  const n = typeof value === "number" ? value : Number(String(value).trim());
+  if (!Number.isFinite(n)) throw new CatalogValidationError(`${field} is not a number: "${String(value)}"`);
+  return n;
+}
+
+function optionalPath(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const text = String(value).trim();
+  if (text === "" || text === "null" || text === "None") return null;
+  return text.startsWith("/") ? text : `/${text}`;
+}
+
+function parseBoolean(value: unknown, field: string): boolean {
+  if (value === null || value === undefined || value === "") return false;
+  if (typeof value === "boolean") return value;
+  const text = String(value).trim().toLowerCase();
+  if (["true", "1", "yes", "t"].includes(text)) return true;
+  if (["false", "0", "no", "f"].includes(text)) return false;
+  throw new CatalogValidationError(`${field} is not a boolean: "${String(value)}"`);
+}
+
+/** Fields shared by movies and series, already extracted from whatever shape the source had. */
+export interface RawTitle {
+  id: unknown;
+  title: unknown;
+  overview: unknown;
+  date: unknown;
+  popularity?: unknown;
+  vote_average?: unknown;
+  vote_count?: unknown;
+  genre_names: string[];
+  language?: unknown;
+  adult?: unknown;
+  poster_path?: unknown;
+  backdrop_path?: unknown;
+}
+
+export type OverviewlessError = CatalogValidationError & { missingOverview: true };
+
+function normaliseCommon(raw: RawTitle) {
+  const id = finiteNumber(raw.id, "id", null);
+  if (!Number.isInteger(id) || id <= 0) throw new CatalogValidationError(`id must be a positive integer, got "${String(raw.id)}"`);
+  const title = raw.title === null || raw.title === undefined ? "" : String(raw.title).trim();
+  if (title === "") throw new CatalogValidationError(`id ${id}: missing title`);
+  const overview = raw.overview === null || raw.overview === undefined ? "" : String(raw.overview).trim();
+  if (overview === "") {
+    const error = new CatalogValidationError(`id ${id}: missing overview`) as OverviewlessError;
+    error.missingOverview = true;
+    throw error;
+  }
+  const language = raw.language === null || raw.language === undefined ? "" : String(raw.language).trim().toLowerCase();
+  if (!/^[a-z]{2}$/.test(language)) throw new CatalogValidationError(`id ${id}: language must be a 2-letter code, got "${String(raw.language ?? "")}"`);
+  const adult = parseBoolean(raw.adult, "adult");
+  const voteCount = finiteNumber(raw.vote_count, "vote_count", 0);
+  return {
+    id,
+    overview,
+    title,
+    date: normaliseDate(raw.date),
+    popularity: finiteNumber(raw.popularity, "popularity", 0),
+    vote_average: finiteNumber(raw.vote_average, "vote_average", 0),
+    vote_count: Math.round(voteCount),
+    genre_names: [...new Set(raw.genre_names.map((g) => g.trim()).filter(Boolean))],
+    language,
+    adult,
+    age_appropriate: !adult,
+    poster_path: optionalPath(raw.poster_path),
+    backdrop_path: optionalPath(raw.backdrop_path),
+  };
+}
+
+/** Validates and normalises one movie. Throws CatalogValidationError naming the problem. */
+export function normaliseMovie(raw: RawTitle): Movie {
+  const { title, date, ...rest } = normaliseCommon(raw);
+  return { ...rest, title, release_date: date };
+}
+
+/** Validates and normalises one series. Throws CatalogValidationError naming the problem. */
+export function normaliseSeries(raw: RawTitle): Series {
+  const { title, date, ...rest } = normaliseCommon(raw);
+  return { ...rest, name: title, first_air_date: date };
+}
+
+export function isMissingOverview(error: unknown): boolean {
+  return error instanceof CatalogValidationError && (error as Partial<OverviewlessError>).missingOverview === true;
+}
+
+/** TMDB image URL for a poster or backdrop path, or null. */
+export function tmdbImageUrl(path: string | null | undefined, size = "w342"): string | null {
+  return path ? `https://image.tmdb.org/t/p/${size}${path}` : null;
+}

@@ -1,0 +1,39 @@
+// Settings from the environment (and `.env` in the project root when present).
+// Node only: the browser never sees this module, so keys cannot reach the bundle.
+import { existsSync } from "node:fs";
+import path from "node:path";
+
+let envLoaded = false;
+
+/** Loads `.env` once; variables already set in the environment win. */
+export function loadDotEnv(file = path.resolve(".env")): void {
+  if (envLoaded) return;
+  envLoaded = true;
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+export function setting(name: string): string | undefined {
+  loadDotEnv();
+  const value = process.env[name]?.trim();
+  return value ? value : undefined;
+}
+
+export function numberSetting(name: string, fallback: number): number {
+  const raw = setting(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Where the active catalogue lives (TMDB refresh or import output). */
+export function catalogDir(): string {
+  return path.resolve(setting("MARQUEE_CATALOG_DIR") ?? "data/catalog");
+}
+
+/** Git-ignored working files: the demo catalogue build, vector and LLM caches. */
+export function cacheDir(): string {
+  return path.resolve(setting("MARQUEE_CACHE_DIR") ?? "data/cache");
+}
