@@ -48,6 +48,10 @@ export interface CatalogMeta {
   overview_language?: string;
   /** Free-form origin details: the files imported, the demo notice. */
   notes?: string[];
+  /** English names of language codes as TMDB lists them (`/configuration/languages`). */
+  language_names?: Record<string, string>;
+  /** HTTP requests the fetch took, when the source is TMDB. */
+  requests?: number;
 }
 
 export interface Catalog {

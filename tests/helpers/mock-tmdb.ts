@@ -1,0 +1,227 @@
+// A small TMDB API server on 127.0.0.1 for tests and benchmarks: discover with popularity
+// order, pagination, the 500-page cap and the date filters; genre lists; languages; both
+// authentication styles; and faults injected per request.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { MOVIE_GENRES, TV_GENRES, type Genre } from "../../lib/catalog.ts";
+
+export type MockKind = "movie" | "tv";
+export type MockTitle = Record<string, unknown> & { id: number; popularity: number };
+
+export type MockFault =
+  | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
+  /** 200 with a truncated JSON body. */
+  | { kind: "malformed" }
+  /** 200 with a page that has no `results`. */
+  | { kind: "missing-results" }
+  /** Accepts the request and never answers. */
+  | { kind: "hang" }
+  /** Closes the connection without an answer. */
+  | { kind: "reset" };
+
+export interface MockRequest {
+  path: string;
+  query: Record<string, string>;
+  authorization?: string;
+  /** performance.now() when the request arrived. */
+  at: number;
+}
+
+export interface MockTmdbOptions {
+  movies?: MockTitle[];
+  tv?: MockTitle[];
+  /** Results per discover page; TMDB's is 20. Smaller pages make the 500-page cap cheap to reach. */
+  pageSize?: number;
+  /** The v3 key the server accepts (`api_key` query parameter). */
+  apiKey?: string;
+  /** The v4 token the server accepts (Bearer header). */
+  readToken?: string;
+  movieGenres?: readonly Genre[];
+  tvGenres?: readonly Genre[];
+  /** Rewrites a discover page just before it is sent, e.g. to repeat a title as popularity drifts. */
+  transformPage?: (kind: MockKind, page: number, results: MockTitle[]) => unknown[];
+}
+
+export interface MockTmdb {
+  /** Base URL to use as TMDB_BASE_URL (ends in /3 like the real one). */
+  url: string;
+  requests: MockRequest[];
+  /** Answers the next `times` requests to `path` (and `page`, when given) with `fault`. */
+  fail(match: { path: string; page?: number }, fault: MockFault, times?: number): void;
+  close(): Promise<void>;
+}
+
+const LANGUAGES = [
+  { iso_639_1: "en", english_name: "English", name: "English" },
+  { iso_639_1: "fr", english_name: "French", name: "Français" },
+  { iso_639_1: "ja", english_name: "Japanese", name: "日本語" },
+  { iso_639_1: "ko", english_name: "Korean", name: "한국어/조선말" },
+  { iso_639_1: "es", english_name: "Spanish", name: "Español" },
+  { iso_639_1: "xx", english_name: "No Language", name: "No Language" },
+];
+
+const DATE_FIELD: Record<MockKind, string> = { movie: "release_date", tv: "first_air_date" };
+const DATE_FILTER: Record<MockKind, string> = { movie: "primary_release_date.lte", tv: "first_air_date.lte" };
+
+function isoDay(base: string, daysBack: number): string {
+  return new Date(Date.parse(`${base}T00:00:00Z`) - daysBack * 86_400_000).toISOString().slice(0, 10);
+}
+
+export interface MakeTitlesOptions {
+  /** First id; ids count up from it. */
+  firstId?: number;
+  /** Every n-th title (1-based) has an empty overview; 0 = none. */
+  withoutOverviewEvery?: number;
+  /** Every n-th title is adult; 0 = none. */
+  adultEvery?: number;
+  /** Release date of the most popular title; each next one is a day older, so popularity follows recency. */
+  newestDate?: string;
+}
+
+/** Synthetic discover results, most popular first. Deterministic. */
+export function makeTitles(kind: MockKind, count: number, options: MakeTitlesOptions = {}): MockTitle[] {
+  const { firstId = kind === "movie" ? 100_000 : 500_000, withoutOverviewEvery = 0, adultEvery = 0, newestDate = "2026-01-01" } = options;
+  const genres = kind === "movie" ? MOVIE_GENRES : TV_GENRES;
+  const languages = ["en", "en", "fr", "ja", "ko", "es"];
+  const titles: MockTitle[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = i + 1;
+    const name = `${kind === "movie" ? "Film" : "Show"} ${n}`;
+    titles.push({
+      id: firstId + i,
+      [kind === "movie" ? "title" : "name"]: name,
+      overview: withoutOverviewEvery && n % withoutOverviewEvery === 0 ? "" : `Synthetic overview of ${name}.`,
+      [DATE_FIELD[kind]]: isoDay(newestDate, i),
+      popularity: Math.round((count - i) * 1000) / 1000 + 1,
+      vote_average: (i % 90) / 10,
+      vote_count: (count - i) * 3,
+      genre_ids: [genres[i % genres.length].id, genres[(i * 7 + 3) % genres.length].id],
+      original_language: languages[i % languages.length],
+      adult: adultEvery ? n % adultEvery === 0 : false,
+      poster_path: `/poster${firstId + i}.jpg`,
+      backdrop_path: i % 3 === 0 ? null : `/backdrop${firstId + i}.jpg`,
+    });
+  }
+  return titles;
+}
+
+function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  response.writeHead(status, { "content-type": "application/json;charset=utf-8", ...headers });
+  response.end(text);
+}
+
+export async function startMockTmdb(options: MockTmdbOptions = {}): Promise<MockTmdb> {
+  const pageSize = options.pageSize ?? 20;
+  const titles: Record<MockKind, MockTitle[]> = { movie: options.movies ?? [], tv: options.tv ?? [] };
+  const requests: MockRequest[] = [];
+  const faults: { path: string; page?: number; fault: MockFault; left: number }[] = [];
+  const sockets = new Set<Socket>();
+  // Sorted, filtered lists per query: the same window is paged hundreds of times.
+  const sorted = new Map<string, MockTitle[]>();
+
+  function authorised(query: URLSearchParams, authorization: string | undefined): boolean {
+    if (options.readToken && authorization === `Bearer ${options.readToken}`) return true;
+    return options.apiKey !== undefined && query.get("api_key") === options.apiKey;
+  }
+
+  function window(kind: MockKind, lte: string | null, includeAdult: boolean): MockTitle[] {
+    const key = `${kind}|${lte}|${includeAdult}`;
+    let list = sorted.get(key);
+    if (!list) {
+      list = titles[kind]
+        .filter((t) => includeAdult || t.adult !== true)
+        .filter((t) => {
+          if (lte === null) return true;
+          const date = t[DATE_FIELD[kind]];
+          return typeof date === "string" && date !== "" && date <= lte;
+        })
+        .sort((a, b) => b.popularity - a.popularity || a.id - b.id);
+      sorted.set(key, list);
+    }
+    return list;
+  }
+
+  function discover(kind: MockKind, query: URLSearchParams, response: ServerResponse) {
+    const page = Number(query.get("page") ?? "1");
+    if (!Number.isInteger(page) || page < 1 || page > 500) {
+      return send(response, 400, {
+        success: false,
+        status_code: 22,
+        status_message: "Invalid page: Pages start at 1 and max at 500. They are expected to be an integer.",
+      });
+    }
+    const list = window(kind, query.get(DATE_FILTER[kind]), query.get("include_adult") === "true");
+    const slice = list.slice((page - 1) * pageSize, page * pageSize);
+    const results = options.transformPage ? options.transformPage(kind, page, slice) : slice;
+    send(response, 200, {
+      page,
+      results,
+      total_pages: Math.ceil(list.length / pageSize),
+      total_results: list.length,
+    });
+  }
+
+  function takeFault(path: string, page: number): MockFault | undefined {
+    const entry = faults.find((f) => f.path === path && (f.page === undefined || f.page === page) && f.left > 0);
+    if (!entry) return undefined;
+    entry.left--;
+    return entry.fault;
+  }
+
+  function handle(request: IncomingMessage, response: ServerResponse) {
+    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    const path = url.pathname.replace(/^\/3/, "");
+    const query = Object.fromEntries(url.searchParams);
+    requests.push({ path, query, authorization: request.headers.authorization, at: performance.now() });
+
+    const fault = takeFault(path, Number(url.searchParams.get("page") ?? "1"));
+    if (fault) {
+      switch (fault.kind) {
+        case "status":
+          return send(response, fault.status, fault.body ?? { success: false, status_message: `HTTP ${fault.status}` }, fault.headers);
+        case "malformed":
+          return send(response, 200, '{"page": 1, "results": [{"id": 1, "tit');
+        case "missing-results":
+          return send(response, 200, { page: 1, total_pages: 3 });
+        case "hang":
+          return;
+        case "reset":
+          return request.socket.destroy();
+      }
+    }
+    if (!authorised(url.searchParams, request.headers.authorization)) {
+      return send(response, 401, {
+        success: false,
+        status_code: 7,
+        status_message: "Invalid API key: You must be granted a valid key.",
+      });
+    }
+    if (path === "/discover/movie") return discover("movie", url.searchParams, response);
+    if (path === "/discover/tv") return discover("tv", url.searchParams, response);
+    if (path === "/genre/movie/list") return send(response, 200, { genres: options.movieGenres ?? MOVIE_GENRES });
+    if (path === "/genre/tv/list") return send(response, 200, { genres: options.tvGenres ?? TV_GENRES });
+    if (path === "/configuration/languages") return send(response, 200, LANGUAGES);
+    send(response, 404, { success: false, status_code: 34, status_message: "The resource you requested could not be found." });
+  }
+
+  const server = createServer(handle);
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/3`,
+    requests,
+    fail(match, fault, times = 1) {
+      faults.push({ ...match, fault, left: times });
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
