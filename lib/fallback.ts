@@ -1,0 +1,246 @@
+// Deterministic ranker with explanations, used when no LLM is configured or it fails, and by
+// the site for selections nobody precomputed. Pure and browser-safe: same input, same picks.
+// The score blends story similarity, shared genres, popularity and rating; the reason is
+// written from the data (shared genres, distinctive words both overviews use, similarity).
+import { tvGenresToMovieGenres } from "./catalog.ts";
+import type { RerankCandidate, RerankInput, RerankPick, RerankResult, RerankSeries } from "./rerank-types.ts";
+
+/** Weights of the blend; similarity dominates because it is the only signal about the story. */
+export const FALLBACK_WEIGHTS = { similarity: 0.55, genres: 0.2, popularity: 0.15, rating: 0.1 } as const;
+
+// Bayesian rating: a 9.0 from 12 votes should not beat an 8.2 from 20,000.
+const PRIOR_VOTES = 200;
+const PRIOR_MEAN = 6.5;
+
+interface Context {
+  minSimilarity: number;
+  maxSimilarity: number;
+  maxLogPopularity: number;
+  similarityRank: Map<number, number>;
+  /** In how many candidates each word stem occurs: common words are not distinctive. */
+  documentFrequency: Map<string, number>;
+  candidateCount: number;
+}
+
+const STOPWORDS = new Set(
+  (
+    "a about above after again against all also am among an and any are as at be because been before being below between both but by can " +
+    "could did do does doing down during each few for from further had has have having he her here hers herself him himself his how i if in " +
+    "into is it its itself just me more most my myself no nor not now of off on once only or other our ours out over own same she should so " +
+    "some such than that the their theirs them themselves then there these they this those through to too under until up very was we were " +
+    "what when where which while who whom why will with would you your yours yourself yourselves one two three four five first second last " +
+    "new old young man woman men women people person life lives world year years day days time times way story stories film movie series " +
+    "show season episode must find finds found take takes become becomes becoming get gets make makes made begin begins soon set sets " +
+    "tell tells try tries trying help helps turn turns lead leads leading face faces around away back still even ever every another much " +
+    "many well now whose upon within without across along behind beyond yet though although however meanwhile discover discovers " +
+    "decide decides learn learns start starts known know knows became came come comes went goes going gone including finding little big great good best"
+  ).split(" "),
+);
+
+interface Token {
+  stem: string;
+  display: string;
+  proper: boolean;
+  /** Separated from the previous token by anything but a space (punctuation breaks a phrase). */
+  afterBreak: boolean;
+}
+
+function stemOf(word: string): string {
+  let w = word.toLowerCase().replace(/['’]s$/, "");
+  if (w.length > 4 && w.endsWith("ies")) w = `${w.slice(0, -3)}y`;
+  else if (w.length > 4 && w.endsWith("s") && !/(ss|us|is)$/.test(w)) w = w.slice(0, -1);
+  return w;
+}
+
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let lastEnd = 0;
+  let sentenceStart = true;
+  for (const match of text.matchAll(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu)) {
+    const gap = text.slice(lastEnd, match.index);
+    if (/[.!?:;"“”]/.test(gap)) sentenceStart = true;
+    const word = match[0].replace(/['’]s$/, "");
+    tokens.push({
+      stem: stemOf(word),
+      display: word,
+      proper: !sentenceStart && /^\p{Lu}/u.test(word),
+      afterBreak: tokens.length === 0 || /[^\s]/.test(gap),
+    });
+    sentenceStart = false;
+    lastEnd = match.index + match[0].length;
+  }
+  return tokens;
+}
+
+function isContent(token: Token): boolean {
+  if (STOPWORDS.has(token.stem) || /^\d+$/.test(token.stem)) return false;
+  return token.stem.length >= (token.proper ? 3 : 4);
+}
+
+/**
+ * Whether a lone word says something about the story. Adverbs (-ly) and past forms (-ed)
+ * are how overviews narrate ("badly", "destroyed"), not what they are about; names and
+ * hyphenated compounds ("drug-addicted") stay.
+ */
+function isTopicWord(token: Token): boolean {
+  if (token.proper || token.stem.includes("-") || LY_NOUNS.has(token.stem)) return true;
+  return !/(ly|[^e]ed)$/.test(token.stem);
+}
+
+const LY_NOUNS = new Set("family assembly anomaly ally rally bully belly jelly lily fly holy ugly monopoly butterfly supply reply july".split(" "));
+
+interface Term {
+  key: string;
+  display: string;
+  proper: boolean;
+  words: string[];
+}
+
+/** Content words and two-word phrases of a text, keyed by stem. */
+function termsOf(text: string): Map<string, Term> {
+  const tokens = tokenize(text);
+  const terms = new Map<string, Term>();
+  tokens.forEach((token, i) => {
+    if (!isContent(token)) return;
+    if (!terms.has(token.stem) && isTopicWord(token)) {
+      terms.set(token.stem, { key: token.stem, display: token.proper ? token.display : token.display.toLowerCase(), proper: token.proper, words: [token.stem] });
+    }
+    const next = tokens[i + 1];
+    if (next && !next.afterBreak && isContent(next) && isTopicWord(token) && isTopicWord(next)) {
+      const key = `${token.stem} ${next.stem}`;
+      if (!terms.has(key)) {
+        const proper = token.proper && next.proper;
+        const display = `${token.display} ${next.display}`;
+        terms.set(key, { key, display: proper ? display : display.toLowerCase(), proper, words: [token.stem, next.stem] });
+      }
+    }
+  });
+  return terms;
+}
+
+const candidateText = (c: RerankCandidate) => `${c.title}. ${c.overview}`;
+const seriesText = (s: RerankSeries) => `${s.name}. ${s.overview}`;
+
+function buildContext(candidates: readonly RerankCandidate[]): Context {
+  const similarities = candidates.map((c) => c.similarity);
+  const bySimilarity = [...candidates].sort((a, b) => b.similarity - a.similarity || a.id - b.id);
+  const documentFrequency = new Map<string, number>();
+  for (const c of candidates) {
+    for (const key of termsOf(candidateText(c)).keys()) documentFrequency.set(key, (documentFrequency.get(key) ?? 0) + 1);
+  }
+  return {
+    minSimilarity: Math.min(...similarities),
+    maxSimilarity: Math.max(...similarities),
+    maxLogPopularity: Math.max(...candidates.map((c) => Math.log1p(Math.max(0, c.popularity)))),
+    similarityRank: new Map(bySimilarity.map((c, i) => [c.id, i])),
+    documentFrequency,
+    candidateCount: candidates.length,
+  };
+}
+
+function seriesMovieGenres(series: readonly RerankSeries[]): Set<string> {
+  return new Set(series.flatMap((s) => tvGenresToMovieGenres(s.genres)));
+}
+
+/** 0..1 Bayesian-adjusted rating, 5/10 and below counting as nothing. */
+function ratingScore(c: RerankCandidate): number {
+  const votes = Math.max(0, c.vote_count);
+  const adjusted = (votes * c.vote_average + PRIOR_VOTES * PRIOR_MEAN) / (votes + PRIOR_VOTES);
+  return Math.min(1, Math.max(0, (adjusted - 5) / 4));
+}
+
+function score(c: RerankCandidate, ctx: Context, wanted: Set<string>): number {
+  const spread = ctx.maxSimilarity - ctx.minSimilarity;
+  const similarity = spread > 0 ? (c.similarity - ctx.minSimilarity) / spread : 1;
+  const shared = c.shared_genres.length > 0 ? c.shared_genres.length : c.genres.filter((g) => wanted.has(g)).length;
+  const genres = Math.min(1, shared / Math.max(1, Math.min(3, wanted.size)));
+  const popularity = ctx.maxLogPopularity > 0 ? Math.log1p(Math.max(0, c.popularity)) / ctx.maxLogPopularity : 0;
+  const w = FALLBACK_WEIGHTS;
+  return w.similarity * similarity + w.genres * genres + w.popularity * popularity + w.rating * ratingScore(c);
+}
+
+function listPhrase(items: readonly string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** The few most distinctive words or phrases both texts use, best first. */
+export function sharedTerms(seriesTextValue: string, candidate: RerankCandidate, ctx: Pick<Context, "documentFrequency" | "candidateCount">, max = 3): string[] {
+  const mine = termsOf(candidateText(candidate));
+  const theirs = termsOf(seriesTextValue);
+  const weighted = [...mine.values()]
+    .filter((term) => theirs.has(term.key))
+    .map((mineTerm) => {
+      // A name capitalised mid-sentence in either text is a name, even where it opens a sentence.
+      const other = theirs.get(mineTerm.key)!;
+      const term = mineTerm.proper || !other.proper ? mineTerm : { ...mineTerm, proper: true, display: other.display };
+      const df = ctx.documentFrequency.get(term.key) ?? 1;
+      const rarity = Math.log(1 + ctx.candidateCount / df);
+      return { term, weight: rarity * (term.proper ? 2 : 1) * (term.words.length > 1 ? 2.5 : 1) };
+    })
+    .sort((a, b) => b.weight - a.weight || a.term.key.localeCompare(b.term.key));
+  const chosen: Term[] = [];
+  for (const { term } of weighted) {
+    if (chosen.length >= max) break;
+    // A word already inside a chosen phrase (or a phrase around a chosen word) says nothing new.
+    if (chosen.some((c) => c.words.some((w) => term.words.includes(w)))) continue;
+    chosen.push(term);
+  }
+  return chosen.map((t) => t.display);
+}
+
+function possessive(name: string): string {
+  return /s$/i.test(name) ? `${name}'` : `${name}'s`;
+}
+
+function closeness(c: RerankCandidate, ctx: Context): string {
+  const position = (ctx.similarityRank.get(c.id) ?? 0) / Math.max(1, ctx.candidateCount);
+  const level =
+    ctx.candidateCount <= 1 || position < 0.2
+      ? "One of the closest story matches"
+      : position < 0.5
+        ? "A close story match"
+        : "A looser story match";
+  const rating = c.vote_count >= 50 ? `, rated ${c.vote_average.toFixed(1)}/10 by ${c.vote_count.toLocaleString("en-US")} voters` : "";
+  return `${level} in this shortlist (similarity ${c.similarity.toFixed(2)})${rating}.`;
+}
+
+/** A specific 1-2 sentence reason built only from the data. */
+function explain(series: readonly RerankSeries[], c: RerankCandidate, ctx: Context): string {
+  const options = series.map((s) => {
+    const genres = c.genres.filter((g) => tvGenresToMovieGenres(s.genres).includes(g));
+    const terms = sharedTerms(seriesText(s), c, ctx);
+    return { s, genres, terms, weight: genres.length + terms.length * 1.5 };
+  });
+  const best = options.reduce((a, b) => (b.weight > a.weight ? b : a), options[0]);
+  const name = best?.s.name ?? "the series";
+  const genres = (best?.genres.length ? best.genres : series.length === 1 ? c.shared_genres : []).slice(0, 3);
+  const terms = (best?.terms ?? []).map((t) => `"${t}"`);
+  let first: string;
+  if (genres.length && terms.length) {
+    first = `Shares ${listPhrase(genres)} with ${name}, and both stories mention ${listPhrase(terms)}.`;
+  } else if (genres.length) {
+    first = `Shares ${listPhrase(genres)} with ${name}.`;
+  } else if (terms.length) {
+    first = `Its story and ${possessive(name)} both mention ${listPhrase(terms)}.`;
+  } else if (c.genres.length) {
+    first = `Takes ${name} fans into ${listPhrase(c.genres.slice(0, 2))}.`;
+  } else {
+    first = `A pick for ${name} fans.`;
+  }
+  return `${first} ${closeness(c, ctx)}`;
+}
+
+/** Candidates ordered by the blended score (ties by id), each with a data-based reason. */
+export function fallbackRank(input: RerankInput, fallbackReason?: string): RerankResult {
+  const base: RerankResult = { picks: [], model: null, source: "fallback", ...(fallbackReason ? { fallbackReason } : {}) };
+  if (input.candidates.length === 0 || input.limit <= 0) return base;
+  const ctx = buildContext(input.candidates);
+  const wanted = seriesMovieGenres(input.series);
+  const ranked = input.candidates
+    .map((c) => ({ c, score: score(c, ctx, wanted) }))
+    .sort((a, b) => b.score - a.score || a.c.id - b.c.id)
+    .slice(0, input.limit);
+  const picks: RerankPick[] = ranked.map(({ c }, i) => ({ id: c.id, rank: i + 1, reason: explain(input.series, c, ctx) }));
+  return { ...base, picks };
+}

@@ -1,0 +1,58 @@
+// Disk cache for LLM rerank answers: one JSON file per (model, prompt version, input) under
+// <cacheDir>/llm/, so rebuilds and resumed precomputes repeat no call. Node only.
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { RerankInput, RerankResult } from "./rerank-types.ts";
+
+export interface CacheEntry {
+  key: string;
+  model: string;
+  prompt_version: string;
+  created_at: string;
+  result: RerankResult;
+}
+
+/** JSON with object keys sorted, so equal inputs hash equally whatever order they were built in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Everything that shapes the request: the model, the prompt version and settings, the input. */
+export function cacheKey(model: string, promptVersion: string, input: RerankInput, settings: Record<string, unknown> = {}): string {
+  return createHash("sha256").update(canonical({ model, promptVersion, settings, input })).digest("hex");
+}
+
+export function cacheFile(cacheDir: string, key: string): string {
+  return path.join(cacheDir, "llm", `${key}.json`);
+}
+
+/** The cached entry, or null when absent or unreadable (a torn or foreign file is a miss, not an error). */
+export async function readCached(cacheDir: string, key: string): Promise<CacheEntry | null> {
+  try {
+    const entry = JSON.parse(await readFile(cacheFile(cacheDir, key), "utf8")) as CacheEntry;
+    return entry.key === key && Array.isArray(entry.result?.picks) ? entry : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function writeCached(cacheDir: string, entry: CacheEntry): Promise<void> {
+  const file = cacheFile(cacheDir, entry.key);
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await writeFile(temp, JSON.stringify(entry, null, 2) + "\n");
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,56 @@
+// Shapes shared by the LLM rerank (Node) and the fallback ranker (Node and browser).
+// Type-only module: importing it pulls no code into the browser bundle.
+import type { Filters } from "./filters.ts";
+
+export interface RerankCandidate {
+  id: number;
+  title: string;
+  year: number | null;
+  genres: string[];
+  overview: string;
+  popularity: number;
+  vote_average: number;
+  vote_count: number;
+  /** Cosine similarity between the series' query vector and this movie (from the shortlist). */
+  similarity: number;
+  /** Movie genres this candidate shares with the chosen series (TV genres already mapped). */
+  shared_genres: string[];
+}
+
+export interface RerankSeries {
+  id: number;
+  name: string;
+  year: number | null;
+  genres: string[];
+  overview: string;
+}
+
+export interface RerankInput {
+  series: RerankSeries[];
+  filters: Filters;
+  candidates: RerankCandidate[];
+  limit: number;
+}
+
+export interface RerankPick {
+  id: number;
+  rank: number;
+  reason: string;
+}
+
+export interface RerankDropped {
+  unknown_ids: number;
+  duplicates: number;
+  empty_reasons: number;
+}
+
+export interface RerankResult {
+  picks: RerankPick[];
+  model: string | null;
+  source: "llm" | "fallback";
+  dropped?: RerankDropped;
+  /** Why the fallback ranker answered instead of the LLM (no client, auth, timeout, bad output...). */
+  fallbackReason?: string;
+  /** ISO time the picks were generated (for cached LLM answers: when the call was made). */
+  generated_at?: string;
+}

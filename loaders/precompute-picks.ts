@@ -1,0 +1,242 @@
+// Precomputes the top picks (with reasons) for the most popular series under the default
+// filters, for the static site. LLM answers come from the cache when present, so an
+// interrupted run resumes where it stopped and a rebuild repeats no call; pacing to the
+// free tier happens in the client's rate limiter. Without an LLM the picks are fallback picks.
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { yearOf } from "../lib/catalog.ts";
+import { cacheDir, numberSetting } from "../lib/config.ts";
+import { createLlmClient, type LlmClient } from "../lib/llm.ts";
+import { LlmRateLimitError } from "../lib/llm-errors.ts";
+import { formatWait, systemClock, type Clock } from "../lib/rate-limiter.ts";
+import { rerank } from "../lib/rerank.ts";
+import type { RerankCandidate, RerankInput, RerankResult } from "../lib/rerank-types.ts";
+import { openEngine, type Engine } from "./engine.ts";
+import { PICKS_FILE, writePicksParquet, type PickRow } from "./picks-store.ts";
+
+export { PICKS_FILE, PICK_COLUMNS, readPicksParquet, writePicksParquet, type PickRow } from "./picks-store.ts";
+
+/** Builds the rerank input for one series (shortlist under the default filters); null skips it. */
+export type ShortlistFor = (seriesId: number) => Promise<RerankInput | null>;
+
+export interface PrecomputeOptions {
+  seriesIds: readonly number[];
+  shortlistFor: ShortlistFor;
+  client: LlmClient | null;
+  /** Cache root for LLM answers; null disables the cache (tests only: resuming needs it). */
+  cacheDir: string | null;
+  log?: (line: string) => void;
+  clock?: Clock;
+  /** Progress line every this many series (and at the end). */
+  progressEvery?: number;
+}
+
+export interface PrecomputeStats {
+  series: number;
+  skipped: number;
+  llm: number;
+  fallback: number;
+  /** Chats sent to the LLM (a repair is a second chat; retries inside the client count once). */
+  calls: number;
+  cacheHits: number;
+  wallMs: number;
+  /** Set when the LLM was switched off for the rest of the run (bad key, quota spent, server gone). */
+  llmStopped?: string;
+}
+
+/** Failures that will fail the same way for every remaining series: stop calling. */
+const STOPPING_KINDS = new Set(["auth", "rate_limit", "config"]);
+const MAX_CONSECUTIVE_FAILURES = 3;
+
+/** Counts chats; once stopped, refuses without touching the network so only cached answers are used. */
+class MeteredClient implements LlmClient {
+  calls = 0;
+  stopped: string | undefined;
+  constructor(private readonly inner: LlmClient) {}
+  get model() {
+    return this.inner.model;
+  }
+  get structuredOutput() {
+    return this.inner.structuredOutput;
+  }
+  async chat(...args: Parameters<LlmClient["chat"]>) {
+    if (this.stopped) throw new LlmRateLimitError(`LLM switched off for this run (${this.stopped})`);
+    this.calls++;
+    try {
+      return await this.inner.chat(...args);
+    } catch (error) {
+      // A rate-limit error without an HTTP status is our own limiter refusing: nothing was sent.
+      if (error instanceof LlmRateLimitError && error.status === undefined) this.calls--;
+      throw error;
+    }
+  }
+}
+
+function kindOf(result: RerankResult): string | undefined {
+  return result.fallbackReason?.split(":")[0];
+}
+
+export function rowsFor(seriesId: number, input: RerankInput, result: RerankResult, runStartedAt: string): PickRow[] {
+  const similarity = new Map(input.candidates.map((c) => [c.id, c.similarity]));
+  return result.picks.map((pick) => ({
+    series_id: seriesId,
+    rank: pick.rank,
+    movie_id: pick.id,
+    reason: pick.reason,
+    similarity: similarity.get(pick.id) ?? null,
+    source: result.source,
+    model: result.model,
+    generated_at: result.generated_at ?? runStartedAt,
+  }));
+}
+
+export async function precomputePicks(options: PrecomputeOptions): Promise<{ rows: PickRow[]; stats: PrecomputeStats }> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const clock = options.clock ?? systemClock;
+  const every = options.progressEvery ?? 10;
+  const started = clock.now();
+  const runStartedAt = new Date().toISOString();
+  const metered = options.client ? new MeteredClient(options.client) : null;
+  const stats: PrecomputeStats = { series: 0, skipped: 0, llm: 0, fallback: 0, calls: 0, cacheHits: 0, wallMs: 0 };
+  const rows: PickRow[] = [];
+  const total = options.seriesIds.length;
+  if (!metered) log("[picks] no LLM configured (GROQ_API_KEY / LLM_BASE_URL): writing fallback picks with data-based reasons");
+  let consecutiveFailures = 0;
+  // Each series' notices are held back once the LLM is off, so a spent quota is one line, not 300.
+  const rerankLog = (line: string) => {
+    if (!metered?.stopped) log(line);
+  };
+
+  for (const [index, seriesId] of options.seriesIds.entries()) {
+    const input = await options.shortlistFor(seriesId);
+    if (!input || input.candidates.length === 0) {
+      stats.skipped++;
+    } else {
+      const callsBefore = metered?.calls ?? 0;
+      const result = await rerank(input, { client: metered, cacheDir: options.cacheDir, log: rerankLog });
+      const called = (metered?.calls ?? 0) > callsBefore;
+      stats.series++;
+      if (result.source === "llm") {
+        stats.llm++;
+        if (!called) stats.cacheHits++;
+        consecutiveFailures = 0;
+      } else {
+        stats.fallback++;
+        if (called) consecutiveFailures++;
+        const kind = kindOf(result);
+        if (metered && !metered.stopped && (STOPPING_KINDS.has(kind ?? "") || consecutiveFailures >= MAX_CONSECUTIVE_FAILURES)) {
+          metered.stopped = result.fallbackReason ?? "repeated failures";
+          stats.llmStopped = metered.stopped;
+          log(`[picks] LLM off for the rest of this run (${metered.stopped}); cached answers still used, the rest get fallback picks. Rerun later to fill them in.`);
+        }
+      }
+      rows.push(...rowsFor(seriesId, input, result, runStartedAt));
+    }
+    stats.calls = metered?.calls ?? 0;
+    const done = index + 1;
+    if (done % every === 0 || done === total) {
+      const elapsed = clock.now() - started;
+      const eta = done < total ? `, ETA ${formatWait((elapsed / done) * (total - done))}` : "";
+      log(`[picks] ${done}/${total} series, ${stats.calls} calls, ${stats.cacheHits} cache hits, ${stats.fallback} fallback, ${formatWait(elapsed)} elapsed${eta}`);
+    }
+  }
+  stats.wallMs = clock.now() - started;
+  return { rows, stats };
+}
+
+export interface EngineShortlistOptions {
+  /** Candidates per series handed to the reranker (the shortlist size). */
+  k?: number;
+  /** Picks kept per series. */
+  limit?: number;
+}
+
+/**
+ * The rerank input the engine builds for one series under the default filters: its shortlist
+ * in similarity order. The engine's fallback pass is only used to read the shortlist out.
+ */
+export function engineShortlister(engine: Engine, options: EngineShortlistOptions = {}): ShortlistFor {
+  const k = options.k ?? 30;
+  const limit = options.limit ?? 10;
+  const overviews = new Map(engine.catalog.movies.map((m) => [m.id, m.overview]));
+  const seriesById = new Map(engine.catalog.series.map((s) => [s.id, s]));
+  return async (seriesId) => {
+    const series = seriesById.get(seriesId);
+    if (!series) return null;
+    const recommendation = await engine.recommend({ series: [seriesId], limit: k, k, useLlm: false });
+    const candidates: RerankCandidate[] = recommendation.picks
+      .map((p) => ({
+        id: p.id,
+        title: p.title,
+        year: p.year,
+        genres: p.genres,
+        overview: overviews.get(p.id) ?? "",
+        popularity: p.popularity,
+        vote_average: p.vote_average,
+        vote_count: p.vote_count,
+        similarity: p.similarity,
+        shared_genres: p.shared_genres,
+      }))
+      .sort((a, b) => b.similarity - a.similarity || a.id - b.id);
+    return {
+      series: [{ id: series.id, name: series.name, year: yearOf(series.first_air_date), genres: series.genre_names, overview: series.overview }],
+      filters: recommendation.filters,
+      candidates,
+      limit,
+    };
+  };
+}
+
+/** The `count` most popular series of the engine's catalogue (ties by id). */
+export function mostPopularSeries(engine: Engine, count: number): number[] {
+  return [...engine.catalog.series]
+    .sort((a, b) => b.popularity - a.popularity || a.id - b.id)
+    .slice(0, count)
+    .map((s) => s.id);
+}
+
+const USAGE = "usage: tsx loaders/precompute-picks.ts [--catalog DIR] [--out FILE] [--limit N]";
+
+function parseArgs(argv: string[]): { catalog?: string; out?: string; limit?: number } {
+  const out: { catalog?: string; out?: string; limit?: number } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (value === undefined || value.startsWith("--")) throw new Error(`${flag} needs a value; ${USAGE}`);
+    if (flag === "--catalog") out.catalog = value;
+    else if (flag === "--out") out.out = value;
+    else if (flag === "--limit") {
+      out.limit = Number(value);
+      if (!Number.isInteger(out.limit) || out.limit < 1) throw new Error(`--limit must be a positive whole number, got "${value}"`);
+    } else throw new Error(`unknown option ${flag}; ${USAGE}`);
+    i++;
+  }
+  return out;
+}
+
+/** CLI: picks for the LLM_PRECOMPUTE_LIMIT most popular series, written to <catalogue>/picks.parquet. */
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const engine = await openEngine({ catalogDir: args.catalog, log });
+  try {
+    const count = args.limit ?? numberSetting("LLM_PRECOMPUTE_LIMIT", 300);
+    const seriesIds = mostPopularSeries(engine, count);
+    const client = createLlmClient({ log });
+    if (client) log(`[picks] ${seriesIds.length} series with ${client.model}; answers cached under ${path.join(cacheDir(), "llm")}`);
+    const { rows, stats } = await precomputePicks({ seriesIds, shortlistFor: engineShortlister(engine), client, cacheDir: cacheDir(), log });
+    const file = path.resolve(args.out ?? path.join(engine.dir, PICKS_FILE));
+    await writePicksParquet(rows, file);
+    log(
+      `[picks] wrote ${rows.length} picks for ${stats.series} series to ${file}: ${stats.llm} from the LLM (${stats.cacheHits} cached, ${stats.calls} calls), ${stats.fallback} fallback, ${formatWait(stats.wallMs)}`,
+    );
+  } finally {
+    engine.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`[picks] failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,120 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { fallbackRank } from "../lib/fallback.ts";
+import type { RerankSeries } from "../lib/rerank-types.ts";
+import { CANDIDATES, CHEMISTRY_SERIES, candidate, rerankInput } from "./helpers/rerank-fixture.ts";
+
+describe("fallbackRank", () => {
+  it("labels its answer as the fallback with no model", () => {
+    const result = fallbackRank(rerankInput(), "no key");
+    expect(result.source).toBe("fallback");
+    expect(result.model).toBeNull();
+    expect(result.fallbackReason).toBe("no key");
+  });
+
+  it("is deterministic: the same picks whatever the candidates' order", () => {
+    const a = fallbackRank(rerankInput({ limit: 5 }));
+    const b = fallbackRank(rerankInput({ limit: 5, candidates: [...CANDIDATES].reverse() }));
+    expect(b).toEqual(a);
+  });
+
+  it("ranks a closer story first when everything else is equal", () => {
+    const result = fallbackRank(rerankInput({ candidates: [candidate(1, { similarity: 0.2 }), candidate(2, { similarity: 0.6 })], limit: 2 }));
+    expect(result.picks.map((p) => p.id)).toEqual([2, 1]);
+  });
+
+  it("prefers the candidate sharing the series' genres at equal similarity", () => {
+    const result = fallbackRank(
+      rerankInput({
+        candidates: [
+          candidate(1, { genres: ["Romance"], shared_genres: [], similarity: 0.4 }),
+          candidate(2, { genres: ["Crime", "Drama"], shared_genres: ["Crime", "Drama"], similarity: 0.4 }),
+        ],
+        limit: 2,
+      }),
+    );
+    expect(result.picks[0].id).toBe(2);
+  });
+
+  it("does not let a high rating from a handful of votes beat a well-rated, well-known film", () => {
+    const result = fallbackRank(
+      rerankInput({
+        candidates: [candidate(1, { vote_average: 9.8, vote_count: 4, popularity: 20 }), candidate(2, { vote_average: 8.1, vote_count: 20_000, popularity: 20 })],
+        limit: 2,
+      }),
+    );
+    expect(result.picks[0].id).toBe(2);
+  });
+
+  it("returns at most `limit` picks ranked from 1", () => {
+    const result = fallbackRank(rerankInput({ limit: 2 }));
+    expect(result.picks.map((p) => p.rank)).toEqual([1, 2]);
+  });
+
+  it("returns no picks for no candidates", () => {
+    expect(fallbackRank(rerankInput({ candidates: [] })).picks).toEqual([]);
+  });
+});
+
+describe("fallback reasons", () => {
+  const reasonFor = (id: number, input = rerankInput({ limit: 5 })) => fallbackRank(input).picks.find((p) => p.id === id)!.reason;
+
+  it("names the shared genres and the series", () => {
+    expect(reasonFor(101)).toMatch(/^Shares Crime and Drama with Breaking Bad/);
+  });
+
+  it("names distinctive words and phrases both overviews use", () => {
+    const reason = reasonFor(101);
+    expect(reason).toContain('"chemistry teacher"');
+    expect(reason).toContain('"Albuquerque"');
+    expect(reasonFor(103)).toContain('"drug cartel"');
+  });
+
+  it("offers topic words, not narration (adverbs, past forms), as shared terms", () => {
+    const series: RerankSeries = { id: 9, name: "Ashes", year: 2020, genres: ["Drama"], overview: "A town badly destroyed by greed rebuilds itself." };
+    const c = candidate(1, { overview: "The city was badly destroyed, and greed rules it." });
+    const reason = fallbackRank(rerankInput({ series: [series], candidates: [c], limit: 1 })).picks[0].reason;
+    expect(reason).toContain('"greed"');
+    expect(reason).not.toMatch(/badly|destroyed/);
+  });
+
+  it("states how close the story is, with the similarity and the rating", () => {
+    expect(reasonFor(101)).toMatch(/One of the closest story matches in this shortlist \(similarity 0\.71\), rated 7\.8\/10 by 12,000 voters\.$/);
+    expect(reasonFor(102)).toMatch(/A looser story match/);
+  });
+
+  it("still says something specific when nothing is shared", () => {
+    expect(reasonFor(102)).toMatch(/^Takes Breaking Bad fans into Romance\./);
+  });
+
+  it("is at most two sentences", () => {
+    for (const pick of fallbackRank(rerankInput({ limit: 5 })).picks) {
+      expect(pick.reason.split(/(?<=\.)\s+(?=[A-Z])/).length).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it("names the chosen series that fits the candidate best when several are chosen", () => {
+    const romance: RerankSeries = { id: 2, name: "Island Hearts", year: 2019, genres: ["Romance"], overview: "Strangers fall in love on a ferry between islands." };
+    const input = rerankInput({ series: [CHEMISTRY_SERIES, romance], limit: 5 });
+    expect(reasonFor(102, input)).toContain("Island Hearts");
+    expect(reasonFor(101, input)).toContain("Breaking Bad");
+  });
+});
+
+describe("browser safety", () => {
+  it("lib/fallback.ts and what it imports use no node: modules", () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, "utf8");
+      expect(source, file).not.toMatch(/from\s+["']node:/);
+      for (const match of source.matchAll(/^import\s+(?!type\b)[^;]*?from\s+["'](\.[^"']+)["']/gm)) {
+        visit(path.resolve(path.dirname(file), match[1]));
+      }
+    };
+    visit(path.resolve("lib/fallback.ts"));
+    expect(seen.size).toBeGreaterThan(1);
+  });
+});

@@ -1,0 +1,140 @@
+// An OpenAI/Groq-compatible chat server on 127.0.0.1 for tests and benchmarks: answers
+// POST /openai/v1/chat/completions (Groq's path) and /v1/chat/completions (everyone else's)
+// from a script of responses, and records every request it receives.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: ChatCompletionBody;
+  at: number;
+}
+
+export interface ChatCompletionBody {
+  model: string;
+  messages: { role: string; content: string }[];
+  response_format?: { type: string; json_schema?: { name: string; strict?: boolean; schema: Record<string, unknown> } };
+  [key: string]: unknown;
+}
+
+export interface MockResponse {
+  status?: number;
+  headers?: Record<string, string>;
+  /** Raw JSON body; when absent, `content` is wrapped in a chat completion. */
+  body?: unknown;
+  content?: string;
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  /** Hold the answer this long (to trigger client timeouts). */
+  delayMs?: number;
+}
+
+export type Responder = (request: RecordedRequest) => MockResponse;
+
+export interface MockLlm {
+  url: string;
+  /** Base URL in Groq's shape: `${url}/openai/v1`. */
+  groqBaseURL: string;
+  /** Base URL in the OpenAI-compatible shape: `${url}/v1`. */
+  openaiBaseURL: string;
+  requests: RecordedRequest[];
+  /** Queue responses, served in order before the default responder. */
+  script(...responses: MockResponse[]): void;
+  setDefault(responder: Responder): void;
+  close(): Promise<void>;
+}
+
+const CHAT_PATHS = new Set(["/openai/v1/chat/completions", "/v1/chat/completions"]);
+
+export function completion(content: string, model = "mock-model", usage = { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 }) {
+  return {
+    id: "chatcmpl-mock",
+    object: "chat.completion",
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }],
+    usage,
+  };
+}
+
+/** The candidate ids listed in a rerank request's data block, in prompt order. */
+export function candidateIdsIn(request: RecordedRequest): number[] {
+  const user = request.body.messages.find((m) => m.role === "user")?.content ?? "";
+  const data = user.match(/<data>\s*([\s\S]*?)\s*<\/data>/);
+  if (!data) return [];
+  const parsed = JSON.parse(data[1]) as { candidates?: { id: number }[] };
+  return (parsed.candidates ?? []).map((c) => c.id);
+}
+
+/** Answers every rerank request with its first `n` candidates, each with a short reason. */
+export const echoFirstCandidates =
+  (n = 10): Responder =>
+  (request) => {
+    const ids = candidateIdsIn(request).slice(0, n);
+    return { content: JSON.stringify({ picks: ids.map((id) => ({ id, reason: `Mock reason for ${id}.` })) }) };
+  };
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function startMockLlm(defaultResponder: Responder = echoFirstCandidates()): Promise<MockLlm> {
+  const queue: MockResponse[] = [];
+  const requests: RecordedRequest[] = [];
+  let responder = defaultResponder;
+  const pending = new Set<ServerResponse>();
+
+  const server: Server = createServer(async (req, res) => {
+    const path = (req.url ?? "").split("?")[0];
+    const text = await readBody(req);
+    if (req.method !== "POST" || !CHAT_PATHS.has(path)) {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { message: `mock has no route ${req.method} ${path}` } }));
+      return;
+    }
+    const recorded: RecordedRequest = {
+      method: req.method,
+      path,
+      authorization: req.headers.authorization,
+      body: JSON.parse(text) as ChatCompletionBody,
+      at: Date.now(),
+    };
+    requests.push(recorded);
+    let spec: MockResponse;
+    try {
+      spec = queue.shift() ?? responder(recorded);
+    } catch (error) {
+      // A broken script should fail the test loudly, not hang it until the client times out.
+      spec = { status: 500, body: { error: { message: `mock responder failed: ${(error as Error).message}` } } };
+    }
+    pending.add(res);
+    res.on("close", () => pending.delete(res));
+    if (spec.delayMs) await new Promise((resolve) => setTimeout(resolve, spec.delayMs));
+    if (res.destroyed) return;
+    const body = spec.body ?? completion(spec.content ?? "", recorded.body.model, spec.usage);
+    res.writeHead(spec.status ?? 200, { "content-type": "application/json", ...spec.headers });
+    res.end(typeof body === "string" ? body : JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    groqBaseURL: `${url}/openai/v1`,
+    openaiBaseURL: `${url}/v1`,
+    requests,
+    script: (...responses) => queue.push(...responses),
+    setDefault: (next) => {
+      responder = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of pending) res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
