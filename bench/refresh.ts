@@ -1,7 +1,9 @@
 // Benchmark: a full TMDB refresh (5,000 movies + 1,500 series by default) against the mock
 // TMDB server on loopback, with the real rate limiter (40 requests/s) and concurrency.
 // Prints one JSON line of results on stdout; progress goes to stderr.
-//   node_modules/.bin/tsx bench/refresh.ts [--movies N] [--series N] [--rps N]
+//   node_modules/.bin/tsx bench/refresh.ts [--movies N] [--series N] [--rps N] [--page-size N]
+// TMDB serves 20 results a page; a smaller --page-size makes the 500-page cap shallower, so the
+// same counts exercise the date-window merge past it (e.g. --page-size 4: cap at 2,000 titles).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,16 +16,19 @@ const { values } = parseArgs({
     movies: { type: "string", default: "5000" },
     series: { type: "string", default: "1500" },
     rps: { type: "string", default: "40" },
+    "page-size": { type: "string", default: "20" },
   },
 });
 const movieTarget = Number(values.movies);
 const seriesTarget = Number(values.series);
 const requestsPerSecond = Number(values.rps);
+const pageSize = Number(values["page-size"]);
 
 const apiKey = "bench-key";
 // Some titles lack an overview, as on TMDB, so the job has to page past them.
 const mock = await startMockTmdb({
   apiKey,
+  pageSize,
   movies: makeTitles("movie", Math.ceil(movieTarget * 1.2), { withoutOverviewEvery: 25, adultEvery: 97 }),
   tv: makeTitles("tv", Math.ceil(seriesTarget * 1.2), { withoutOverviewEvery: 25 }),
 });
@@ -44,6 +49,7 @@ try {
       bench: "tmdb-refresh",
       movies: meta.counts.movies,
       series: meta.counts.series,
+      page_size: pageSize,
       requests,
       requests_per_second_limit: requestsPerSecond,
       wall_seconds: Number(wallSeconds.toFixed(2)),

@@ -1,6 +1,7 @@
 // Which catalogue the site and the command line use: the one in catalogDir() when there is
 // one, refreshed from TMDB first when credentials are set and it is missing or stale; the
 // demo catalogue when there is nothing else. A failed refresh never costs the last good one.
+// An imported catalogue is never refreshed automatically: only `npm run data:refresh` replaces it.
 import type { CatalogMeta } from "../lib/catalog.ts";
 import { catalogDir, numberSetting } from "../lib/config.ts";
 import { hasCatalog, readCatalogMeta } from "./catalog-store.ts";
@@ -58,6 +59,14 @@ export async function activeCatalog(options: ActiveCatalogOptions = {}): Promise
 
   if (current && !credentials) {
     log(`catalogue: using the ${current.meta.source} catalogue in ${dir} (${age(current.meta)}; no TMDB credentials to refresh it)`);
+    return current;
+  }
+  if (current?.meta.source === "import") {
+    // An imported catalogue is the user's deliberate choice: a build never replaces it with TMDB data.
+    log(
+      `catalogue: using the import catalogue in ${dir} (${age(current.meta)}; imported catalogues are never refreshed ` +
+        "automatically: run npm run data:refresh to replace it with TMDB data)",
+    );
     return current;
   }
   if (current && catalogAgeDays(current.meta) <= maxAgeDays) {

@@ -101,7 +101,7 @@ function describe(path: string, params: TmdbParams): string {
   if (params.page !== undefined) parts.push(`page ${params.page}`);
   // The date window tells pages of different windows apart; no other parameter is worth the noise.
   for (const [name, value] of Object.entries(params)) {
-    if (name.endsWith(".lte") && value !== undefined) parts.push(`(${name}=${value})`);
+    if ((name.endsWith(".gte") || name.endsWith(".lte")) && value !== undefined) parts.push(`(${name}=${value})`);
   }
   return parts.join(" ");
 }

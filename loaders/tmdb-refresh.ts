@@ -1,21 +1,12 @@
 // The refresh job: the most popular movies and series from TMDB's discover endpoints,
 // normalised into a catalogue and written atomically. Nothing is written until every
 // request has succeeded, so a failed refresh leaves the previous catalogue as it was.
-import {
-  isMissingOverview,
-  normaliseDate,
-  normaliseMovie,
-  normaliseSeries,
-  type CatalogMeta,
-  type Genre,
-  type Movie,
-  type RawTitle,
-  type Series,
-} from "../lib/catalog.ts";
+import { normaliseMovie, normaliseSeries, type CatalogMeta, type Genre, type Movie, type Series } from "../lib/catalog.ts";
 import { catalogDir, numberSetting, setting } from "../lib/config.ts";
 import { writeCatalog } from "./catalog-store.ts";
-import { TMDB_MAX_PAGE, TmdbClient, type TmdbClientOptions, type TmdbRetryEvent } from "./tmdb-client.ts";
-import { parseMovieResult, parseTvResult, type TmdbDiscoverPage, type TmdbMediaKind } from "./tmdb-types.ts";
+import { TmdbClient, type TmdbClientOptions, type TmdbRetryEvent } from "./tmdb-client.ts";
+import { collectTopTitles, type CollectContext, type KindSpec, type TopTitles } from "./tmdb-top-titles.ts";
+import { parseMovieResult, parseTvResult } from "./tmdb-types.ts";
 
 export interface RefreshOptions {
   /** Catalogue directory to write; default catalogDir(). */
@@ -41,23 +32,10 @@ export interface RefreshResult {
   meta: CatalogMeta;
 }
 
-/** A discover result in the shape normaliseMovie/normaliseSeries take, genres still as ids. */
-type DiscoverRow = RawTitle & { id: number; genre_ids: number[] };
-
-/** How one kind of title is read from its discover results. */
-interface KindSpec<T> {
-  kind: TmdbMediaKind;
-  label: "movies" | "series";
-  /** The discover filter that bounds a date window from above. */
-  dateFilter: string;
-  toRow(result: unknown): DiscoverRow | null;
-  normalise(raw: RawTitle): T;
-}
-
 const MOVIES: KindSpec<Movie> = {
   kind: "movie",
   label: "movies",
-  dateFilter: "primary_release_date.lte",
+  dateField: "primary_release_date",
   toRow(result) {
     const movie = parseMovieResult(result);
     return movie && { ...movie, date: movie.release_date, language: movie.original_language, genre_names: [] };
@@ -68,169 +46,13 @@ const MOVIES: KindSpec<Movie> = {
 const SERIES: KindSpec<Series> = {
   kind: "tv",
   label: "series",
-  dateFilter: "first_air_date.lte",
+  dateField: "first_air_date",
   toRow(result) {
     const show = parseTvResult(result);
     return show && { ...show, title: show.name, date: show.first_air_date, language: show.original_language, genre_names: [] };
   },
   normalise: normaliseSeries,
 };
-
-/** The day before an ISO date. */
-function dayBefore(isoDate: string): string {
-  return new Date(Date.parse(`${isoDate}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-}
-
-function safeDate(value: unknown): string | null {
-  try {
-    return normaliseDate(value);
-  } catch {
-    return null;
-  }
-}
-
-/** Rows kept so far plus the counts of rows left out; fed one discover page at a time, in popularity order. */
-class Collector<T> {
-  readonly rows: T[] = [];
-  readonly dropped: Record<string, number>;
-  readonly #seen = new Set<number>();
-  /** Oldest release date among all results seen: where the next date window starts. */
-  oldestDate: string | null = null;
-  pagesRead = 0;
-
-  constructor(
-    readonly spec: KindSpec<T>,
-    readonly target: number,
-    readonly genreNames: ReadonlyMap<number, string>,
-  ) {
-    const label = spec.label;
-    this.dropped = {
-      [`${label}_missing_fields`]: 0,
-      [`${label}_without_overview`]: 0,
-      [`${label}_invalid`]: 0,
-      [`${label}_duplicates`]: 0,
-      [`${label}_unknown_genre_ids`]: 0,
-    };
-  }
-
-  get done(): boolean {
-    return this.rows.length >= this.target;
-  }
-
-  #count(reason: string): void {
-    this.dropped[`${this.spec.label}_${reason}`]++;
-  }
-
-  /** Adds a page's rows; returns how many were new ids. */
-  absorb(page: TmdbDiscoverPage): number {
-    this.pagesRead++;
-    let fresh = 0;
-    for (const result of page.results) {
-      if (this.done) break;
-      const raw = this.spec.toRow(result);
-      if (!raw) {
-        this.#count("missing_fields");
-        continue;
-      }
-      // Popularity shifts while we page, so a title can show up again on a later page:
-      // the first sighting is its most popular position.
-      if (this.#seen.has(raw.id)) {
-        this.#count("duplicates");
-        continue;
-      }
-      this.#seen.add(raw.id);
-      fresh++;
-      const date = safeDate(raw.date);
-      if (date && (this.oldestDate === null || date < this.oldestDate)) this.oldestDate = date;
-      const names: string[] = [];
-      for (const id of raw.genre_ids) {
-        const name = this.genreNames.get(id);
-        if (name) names.push(name);
-        else this.#count("unknown_genre_ids");
-      }
-      try {
-        this.rows.push(this.spec.normalise({ ...raw, genre_names: names }));
-      } catch (error) {
-        this.#count(isMissingOverview(error) ? "without_overview" : "invalid");
-      }
-    }
-    return fresh;
-  }
-}
-
-type Settled = { page: TmdbDiscoverPage } | { error: unknown };
-
-interface CollectContext {
-  client: TmdbClient;
-  language: string;
-  log: (line: string) => void;
-  progressEvery: number;
-  signal?: AbortSignal;
-}
-
-/** Fetches discover pages until `collector` holds its target or TMDB runs out of titles. */
-async function collect<T>(collector: Collector<T>, context: CollectContext): Promise<void> {
-  const { client, language, log, progressEvery, signal } = context;
-  const { kind, label, dateFilter } = collector.spec;
-  let lte: string | undefined;
-  let windowNumber = 1;
-  for (;;) {
-    const params = (page: number) => ({ page, language, [dateFilter]: lte });
-    const first = await client.discover(kind, params(1), signal);
-    let added = collector.absorb(first);
-    const windowPages = Math.min(TMDB_MAX_PAGE, first.total_pages);
-    let next = 2;
-    let exhausted = first.results.length === 0;
-    while (!collector.done && !exhausted && next <= windowPages) {
-      // Ask for as many pages as the yield so far says the target needs, all at once (the
-      // client spaces and bounds them), then read them in order so popularity order holds.
-      const perPage = Math.max(1, collector.rows.length / collector.pagesRead);
-      const wanted = Math.ceil((collector.target - collector.rows.length) / perPage);
-      const last = Math.min(windowPages, next + wanted - 1);
-      const batch = new AbortController();
-      const batchSignal = signal ? AbortSignal.any([signal, batch.signal]) : batch.signal;
-      const pending: Promise<Settled>[] = [];
-      for (let page = next; page <= last; page++) {
-        pending.push(client.discover(kind, params(page), batchSignal).then((p) => ({ page: p }), (error) => ({ error })));
-      }
-      try {
-        for (let i = 0; i < pending.length; i++) {
-          const settled = await pending[i];
-          if ("error" in settled) throw settled.error;
-          const pageNumber = next + i;
-          if (settled.page.results.length === 0) {
-            exhausted = true;
-            break;
-          }
-          added += collector.absorb(settled.page);
-          if (pageNumber % progressEvery === 0) log(`${label}: page ${pageNumber}/${last}, ${collector.rows.length} rows`);
-          if (collector.done) break;
-        }
-      } finally {
-        // Pages planned but no longer needed (target reached, or a failure) are not sent.
-        batch.abort();
-      }
-      next = last + 1;
-    }
-    if (collector.done) return;
-    const capped = first.total_pages > TMDB_MAX_PAGE && !exhausted;
-    if (!capped) {
-      log(`${label}: TMDB has no more titles (${collector.rows.length} of ${collector.target} kept)`);
-      return;
-    }
-    if (added === 0 || collector.oldestDate === null) {
-      log(`${label}: date window ${windowNumber} added nothing new; stopping at ${collector.rows.length} rows`);
-      return;
-    }
-    // Past page 500 TMDB answers nothing, so continue with the titles released on or before the
-    // oldest date seen; titles of that very day come again and are de-duplicated.
-    let nextLte: string = collector.oldestDate;
-    if (lte !== undefined && nextLte >= lte) nextLte = dayBefore(lte);
-    lte = nextLte;
-    windowNumber++;
-    log(`${label}: reached TMDB's ${TMDB_MAX_PAGE}-page cap; window ${windowNumber}: ${dateFilter}=${lte}`);
-  }
-}
 
 function genreMap(genres: readonly Genre[]): Map<number, string> {
   return new Map(genres.map((g) => [g.id, g.name]));
@@ -274,8 +96,8 @@ export async function refreshFromTmdb(options: RefreshOptions = {}): Promise<Ref
   const started = performance.now();
   log(`tmdb refresh: ${movieTarget} movies and ${seriesTarget} series (${language}) from ${client.baseUrl}`);
 
-  let movies: Collector<Movie>;
-  let series: Collector<Series>;
+  let movies: TopTitles<Movie>;
+  let series: TopTitles<Series>;
   let languageNames: Record<string, string>;
   try {
     const [movieGenres, tvGenres, names] = await Promise.all([
@@ -284,10 +106,8 @@ export async function refreshFromTmdb(options: RefreshOptions = {}): Promise<Ref
       client.languages(signal),
     ]);
     languageNames = names;
-    movies = new Collector(MOVIES, movieTarget, genreMap(movieGenres));
-    await collect(movies, context);
-    series = new Collector(SERIES, seriesTarget, genreMap(tvGenres));
-    await collect(series, context);
+    movies = await collectTopTitles(MOVIES, movieTarget, genreMap(movieGenres), context);
+    series = await collectTopTitles(SERIES, seriesTarget, genreMap(tvGenres), context);
     signal.throwIfAborted();
   } catch (error) {
     failed.abort();

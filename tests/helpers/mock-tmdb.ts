@@ -1,6 +1,7 @@
 // A small TMDB API server on 127.0.0.1 for tests and benchmarks: discover with popularity
-// order, pagination, the 500-page cap and the date filters; genre lists; languages; both
-// authentication styles; and faults injected per request.
+// order, pagination, the 500-page cap (page > 500 is a 400, as on TMDB), totals per filtered
+// query, and the inclusive .gte/.lte date filters that leave undated titles out; genre lists;
+// languages; both authentication styles; and faults injected per request.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { MOVIE_GENRES, TV_GENRES, type Genre } from "../../lib/catalog.ts";
@@ -46,6 +47,8 @@ export interface MockTmdb {
   /** Base URL to use as TMDB_BASE_URL (ends in /3 like the real one). */
   url: string;
   requests: MockRequest[];
+  /** Every title of a kind in discover's order (popularity descending, adult included), ignoring the page cap. */
+  ranking(kind: MockKind): MockTitle[];
   /** Answers the next `times` requests to `path` (and `page`, when given) with `fault`. */
   fail(match: { path: string; page?: number }, fault: MockFault, times?: number): void;
   close(): Promise<void>;
@@ -61,10 +64,20 @@ const LANGUAGES = [
 ];
 
 const DATE_FIELD: Record<MockKind, string> = { movie: "release_date", tv: "first_air_date" };
-const DATE_FILTER: Record<MockKind, string> = { movie: "primary_release_date.lte", tv: "first_air_date.lte" };
+const DATE_FILTER: Record<MockKind, string> = { movie: "primary_release_date", tv: "first_air_date" };
 
-function isoDay(base: string, daysBack: number): string {
-  return new Date(Date.parse(`${base}T00:00:00Z`) - daysBack * 86_400_000).toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so data sets repeat exactly. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
 }
 
 export interface MakeTitlesOptions {
@@ -74,25 +87,46 @@ export interface MakeTitlesOptions {
   withoutOverviewEvery?: number;
   /** Every n-th title is adult; 0 = none. */
   adultEvery?: number;
-  /** Release date of the most popular title; each next one is a day older, so popularity follows recency. */
+  /** Latest release date; dates spread from oldestDate to here, more of them recent, as on TMDB. */
   newestDate?: string;
+  oldestDate?: string;
+  /** Seed of the date draw; default from the kind and firstId. */
+  seed?: number;
 }
 
-/** Synthetic discover results, most popular first. Deterministic. */
+/**
+ * Synthetic discover results, most popular first, deterministic. Popularity falls steeply and
+ * then flattens, as on TMDB, and every value is distinct so "the top N" has one answer. Release
+ * dates are drawn independently of popularity: a title's date says nothing about its rank, which
+ * is what makes the top N of a date-filtered query differ from the overall top N.
+ */
 export function makeTitles(kind: MockKind, count: number, options: MakeTitlesOptions = {}): MockTitle[] {
-  const { firstId = kind === "movie" ? 100_000 : 500_000, withoutOverviewEvery = 0, adultEvery = 0, newestDate = "2026-01-01" } = options;
+  const {
+    firstId = kind === "movie" ? 100_000 : 500_000,
+    withoutOverviewEvery = 0,
+    adultEvery = 0,
+    newestDate = "2026-01-01",
+    oldestDate = "1900-01-01",
+  } = options;
+  const draw = random(options.seed ?? firstId);
+  const newest = Date.parse(`${newestDate}T00:00:00Z`) / DAY_MS;
+  const span = newest - Date.parse(`${oldestDate}T00:00:00Z`) / DAY_MS;
   const genres = kind === "movie" ? MOVIE_GENRES : TV_GENRES;
   const languages = ["en", "en", "fr", "ja", "ko", "es"];
   const titles: MockTitle[] = [];
   for (let i = 0; i < count; i++) {
     const n = i + 1;
     const name = `${kind === "movie" ? "Film" : "Show"} ${n}`;
+    // Density of dates grows linearly towards the newest date (more titles every year).
+    const day = Math.round(newest - span * (1 - Math.sqrt(draw())));
+    // In thousandths: both terms fall with i, so values are distinct after rounding.
+    const popularityMilli = 500 + (count - i) + Math.floor(1_000_000 / (i + 1) ** 0.9);
     titles.push({
       id: firstId + i,
       [kind === "movie" ? "title" : "name"]: name,
       overview: withoutOverviewEvery && n % withoutOverviewEvery === 0 ? "" : `Synthetic overview of ${name}.`,
-      [DATE_FIELD[kind]]: isoDay(newestDate, i),
-      popularity: Math.round((count - i) * 1000) / 1000 + 1,
+      [DATE_FIELD[kind]]: new Date(day * DAY_MS).toISOString().slice(0, 10),
+      popularity: popularityMilli / 1000,
       vote_average: (i % 90) / 10,
       vote_count: (count - i) * 3,
       genre_ids: [genres[i % genres.length].id, genres[(i * 7 + 3) % genres.length].id],
@@ -103,6 +137,12 @@ export function makeTitles(kind: MockKind, count: number, options: MakeTitlesOpt
     });
   }
   return titles;
+}
+
+/** The date a title is filtered on, or null when it has none (TMDB then leaves it out of any date filter). */
+export function mockDate(kind: MockKind, title: MockTitle): string | null {
+  const date = title[DATE_FIELD[kind]];
+  return typeof date === "string" && date !== "" ? date : null;
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -125,16 +165,18 @@ export async function startMockTmdb(options: MockTmdbOptions = {}): Promise<Mock
     return options.apiKey !== undefined && query.get("api_key") === options.apiKey;
   }
 
-  function window(kind: MockKind, lte: string | null, includeAdult: boolean): MockTitle[] {
-    const key = `${kind}|${lte}|${includeAdult}`;
+  /** Discover's order: popularity descending, ties by id; the date filters are inclusive. */
+  function query(kind: MockKind, gte: string | null, lte: string | null, includeAdult: boolean): MockTitle[] {
+    const key = `${kind}|${gte}|${lte}|${includeAdult}`;
     let list = sorted.get(key);
     if (!list) {
+      const filtered = gte !== null || lte !== null;
       list = titles[kind]
         .filter((t) => includeAdult || t.adult !== true)
         .filter((t) => {
-          if (lte === null) return true;
-          const date = t[DATE_FIELD[kind]];
-          return typeof date === "string" && date !== "" && date <= lte;
+          if (!filtered) return true;
+          const date = mockDate(kind, t);
+          return date !== null && (gte === null || date >= gte) && (lte === null || date <= lte);
         })
         .sort((a, b) => b.popularity - a.popularity || a.id - b.id);
       sorted.set(key, list);
@@ -142,8 +184,8 @@ export async function startMockTmdb(options: MockTmdbOptions = {}): Promise<Mock
     return list;
   }
 
-  function discover(kind: MockKind, query: URLSearchParams, response: ServerResponse) {
-    const page = Number(query.get("page") ?? "1");
+  function discover(kind: MockKind, params: URLSearchParams, response: ServerResponse) {
+    const page = Number(params.get("page") ?? "1");
     if (!Number.isInteger(page) || page < 1 || page > 500) {
       return send(response, 400, {
         success: false,
@@ -151,7 +193,8 @@ export async function startMockTmdb(options: MockTmdbOptions = {}): Promise<Mock
         status_message: "Invalid page: Pages start at 1 and max at 500. They are expected to be an integer.",
       });
     }
-    const list = window(kind, query.get(DATE_FILTER[kind]), query.get("include_adult") === "true");
+    const field = DATE_FILTER[kind];
+    const list = query(kind, params.get(`${field}.gte`), params.get(`${field}.lte`), params.get("include_adult") === "true");
     const slice = list.slice((page - 1) * pageSize, page * pageSize);
     const results = options.transformPage ? options.transformPage(kind, page, slice) : slice;
     send(response, 200, {
@@ -216,6 +259,7 @@ export async function startMockTmdb(options: MockTmdbOptions = {}): Promise<Mock
   return {
     url: `http://127.0.0.1:${port}/3`,
     requests,
+    ranking: (kind) => [...query(kind, null, null, true)],
     fail(match, fault, times = 1) {
       faults.push({ ...match, fault, left: times });
     },
