@@ -1,0 +1,107 @@
+// Gathers what the site ships from one snapshot: the active catalogue, its vectors and the
+// precomputed picks, serialised by loaders/site-data.ts into one archive (src/data/site.tar.ts).
+import { existsSync, statSync } from "node:fs";
+import path from "node:path";
+import type { Catalog } from "../lib/catalog.ts";
+import { cacheDir, numberSetting } from "../lib/config.ts";
+import { createLlmClient } from "../lib/llm.ts";
+import { quantizeInt8 } from "../lib/vectors.ts";
+import { activeCatalog } from "./active-catalog.ts";
+import { CATALOG_FILES, readCatalog } from "./catalog-store.ts";
+import { openEngine } from "./engine.ts";
+import { PICKS_FILE, engineShortlister, mostPopularSeries, precomputePicks, readPicksParquet } from "./precompute-picks.ts";
+import {
+  limitVectors,
+  moviesToArrow,
+  picksToArrow,
+  seriesToArrow,
+  summarisePicks,
+  tarArchive,
+  vectorsToArrow,
+  type PickRow,
+  type SiteMeta,
+} from "./site-data.ts";
+import { loadCatalogVectors, type CatalogVectors } from "./vectors.ts";
+
+export type Log = (line: string) => void;
+
+const stderr: Log = (line) => process.stderr.write(`${line}\n`);
+
+export interface SiteCatalog {
+  dir: string;
+  catalog: Catalog;
+}
+
+/** The catalogue the site shows: the TMDB or imported one when present, else the demo. */
+export async function siteCatalog(log: Log = stderr): Promise<SiteCatalog> {
+  const { dir } = await activeCatalog({ log });
+  return { dir, catalog: await readCatalog(dir) };
+}
+
+/** Computes (or reads) the precomputed picks for the catalogue. */
+export type PicksSource = (source: SiteCatalog, vectors: CatalogVectors, log: Log) => Promise<PickRow[]>;
+
+/**
+ * Picks for the LLM_PRECOMPUTE_LIMIT most popular series under the default filters. A picks
+ * file written beside the catalogue after it (by `tsx loaders/precompute-picks.ts`) is used
+ * as is; otherwise they are computed here, with the configured LLM or the fallback ranker.
+ * LLM answers are cached under the cache directory, so a rebuild repeats no call.
+ */
+export const precomputedPicks: PicksSource = async ({ dir }, vectors, log) => {
+  const file = path.join(dir, PICKS_FILE);
+  const meta = path.join(dir, CATALOG_FILES.meta);
+  if (existsSync(file) && existsSync(meta) && statSync(file).mtimeMs >= statSync(meta).mtimeMs) {
+    log(`site: using the picks in ${file}`);
+    return readPicksParquet(file);
+  }
+  const engine = await openEngine({ catalogDir: dir, vectors, log });
+  try {
+    const seriesIds = mostPopularSeries(engine, numberSetting("LLM_PRECOMPUTE_LIMIT", 300));
+    const client = createLlmClient({ log });
+    const { rows, stats } = await precomputePicks({ seriesIds, shortlistFor: engineShortlister(engine), client, cacheDir: cacheDir(), log });
+    log(`site: picks for ${stats.series} series (${stats.llm} by the LLM, ${stats.fallback} by the fallback ranker)`);
+    return rows;
+  } finally {
+    engine.close();
+  }
+};
+
+export interface SiteArchiveOptions {
+  source?: SiteCatalog;
+  vectors?: (catalog: Catalog) => Promise<CatalogVectors>;
+  picks?: PicksSource;
+  /** Movies whose vectors ship (most popular first); the rest can be filtered but not ranked. */
+  vectorLimit?: number;
+  log?: Log;
+  now?: Date;
+}
+
+/** The archive members: movies.arrow, series.arrow, vectors.arrow, picks.arrow, meta.json. */
+export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promise<Uint8Array> {
+  const log = options.log ?? stderr;
+  const source = options.source ?? (await siteCatalog(log));
+  const { catalog } = source;
+  log(`site: ${catalog.movies.length} movies, ${catalog.series.length} series (${catalog.meta.source})`);
+  const vectors = await (options.vectors ?? ((c) => loadCatalogVectors(c)))(catalog);
+  const limit = options.vectorLimit ?? numberSetting("MARQUEE_SITE_VECTOR_LIMIT", 20_000);
+  const movieVectors = limitVectors(quantizeInt8(vectors.movies), limit);
+  const seriesVectors = quantizeInt8(vectors.series);
+  if (movieVectors.ids.length < catalog.movies.length) {
+    log(`site: shipping vectors for the ${movieVectors.ids.length} most popular of ${catalog.movies.length} movies (MARQUEE_SITE_VECTOR_LIMIT)`);
+  }
+  const picks = await (options.picks ?? precomputedPicks)(source, vectors, log);
+  const meta: SiteMeta = {
+    catalog: catalog.meta,
+    embedder: { id: vectors.embedderId, dims: vectors.movies.dims },
+    vectors: { movies: movieVectors.ids.length, series: seriesVectors.ids.length },
+    picks: summarisePicks(picks),
+    built_at: (options.now ?? new Date()).toISOString(),
+  };
+  return tarArchive([
+    { name: "movies.arrow", bytes: moviesToArrow(catalog.movies) },
+    { name: "series.arrow", bytes: seriesToArrow(catalog.series) },
+    { name: "vectors.arrow", bytes: vectorsToArrow({ movies: movieVectors, series: seriesVectors }) },
+    { name: "picks.arrow", bytes: picksToArrow(picks) },
+    { name: "meta.json", bytes: JSON.stringify(meta, null, 2) + "\n" },
+  ]);
+}

@@ -1,0 +1,94 @@
+// npm start: builds the site when dist/ is missing or older than what it is built from,
+// then serves dist/ on http://localhost:3000 (PORT and HOST override).
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { catalogDir } from "../lib/config.ts";
+import { closeOnSignals, startServer } from "./serve.ts";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Newest modification time among files under `target` (0 when it does not exist). */
+export function newestMtime(target: string): number {
+  if (!existsSync(target)) return 0;
+  const stat = statSync(target);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(target, { withFileTypes: true })) {
+    // Framework's own cache and generated bundles change during a build; they are outputs.
+    if (entry.name === ".observablehq" || entry.name === "node_modules" || entry.name === "lib.bundle.js") continue;
+    newest = Math.max(newest, newestMtime(path.join(target, entry.name)));
+  }
+  return newest;
+}
+
+/** What the site is built from: pages, components, lib/ and loaders/ code, the data. */
+export function siteSources(root = ROOT): string[] {
+  return [
+    path.join(root, "src"),
+    path.join(root, "lib"),
+    path.join(root, "loaders"),
+    path.join(root, "observablehq.config.ts"),
+    path.join(root, "data", "demo"),
+    catalogDir(),
+  ];
+}
+
+/** Why dist/ needs a build, or null when it is current. */
+export function buildReason(dist: string, sources: readonly string[]): string | null {
+  const index = path.join(dist, "index.html");
+  if (!existsSync(index)) return `${dist} has no site yet`;
+  const built = statSync(index).mtimeMs;
+  const changed = sources.find((source) => newestMtime(source) > built);
+  return changed ? `${path.relative(ROOT, changed) || changed} changed since the last build` : null;
+}
+
+function build(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+    // A stop during the build stops the build too, so no orphan keeps writing into dist/.
+    const stop = (signal: NodeJS.Signals) => {
+      child.kill(signal);
+      process.exit(130);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    const done = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+    };
+    child.on("error", (error) => {
+      done();
+      reject(error);
+    });
+    child.on("exit", (code) => {
+      done();
+      if (code === 0) resolve();
+      else reject(new Error(`npm run build exited with ${code}; see the messages above`));
+    });
+  });
+}
+
+async function main() {
+  const dist = path.join(ROOT, "dist");
+  const reason = buildReason(dist, siteSources());
+  if (reason) {
+    console.log(`Building the site: ${reason}.`);
+    await build();
+  } else {
+    console.log("The site in dist/ is up to date.");
+  }
+  const port = Number(process.env.PORT ?? 3000);
+  const running = await startServer({ dir: dist, port, host: process.env.HOST ?? "127.0.0.1" });
+  closeOnSignals(running);
+  const url = running.url.replace("//127.0.0.1:", "//localhost:");
+  console.log(`Marquee is running at ${url} (Ctrl+C to stop)`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((error) => {
+    console.error(`start: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,2 @@
+// Types for the generated lib.bundle.js: exactly what lib-exports.ts exports.
+export * from "./lib-exports.ts";

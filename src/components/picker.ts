@@ -1,0 +1,204 @@
+// A searchable multi-select: type to find, pick with the mouse or the keyboard, remove with
+// the chip's button. Its `value` is the list of chosen ids and it fires "input" when that
+// changes, so it works with Observable's view() and inside Inputs.form-like wrappers.
+import { h, uid } from "./dom.js";
+
+export interface PickerItem {
+  id: number | string;
+  label: string;
+  /** Secondary text (a year, a count). */
+  detail?: string;
+  /** Thumbnail URL, when there is one. */
+  image?: string | null;
+}
+
+export interface PickerOptions {
+  label: string;
+  items: readonly PickerItem[];
+  value?: readonly (number | string)[];
+  placeholder?: string;
+  /** Suggestions shown at once. */
+  limit?: number;
+  /** Words for the screen-reader hint when nothing is chosen. */
+  emptyText?: string;
+}
+
+export type PickerElement = HTMLDivElement & { value: (number | string)[] };
+
+function normalise(text: string): string {
+  return text
+    .normalize("NFD")
+    .replace(/\p{Diacritic}/gu, "")
+    .toLowerCase();
+}
+
+function thumbnail(item: PickerItem, className: string): HTMLElement {
+  if (item.image) {
+    const img = h("img", { src: item.image, alt: "", loading: "lazy", class: className, width: 32, height: 48 });
+    // A missing poster falls back to the same placeholder as items without one.
+    img.addEventListener("error", () => img.replaceWith(h("span", { class: `${className} placeholder`, "aria-hidden": "true" })));
+    return img;
+  }
+  return h("span", { class: `${className} placeholder`, "aria-hidden": "true" });
+}
+
+export function picker(options: PickerOptions): PickerElement {
+  const { items, limit = 8 } = options;
+  const byId = new Map(items.map((item) => [item.id, item]));
+  const search = items.map((item) => normalise(item.label));
+  let value: (number | string)[] = (options.value ?? []).filter((id) => byId.has(id));
+  let suggestions: PickerItem[] = [];
+  let active = -1;
+
+  const inputId = uid("picker-input");
+  const listId = uid("picker-list");
+  const input = h("input", {
+    id: inputId,
+    type: "search",
+    autocomplete: "off",
+    spellcheck: "false",
+    role: "combobox",
+    "aria-autocomplete": "list",
+    "aria-expanded": "false",
+    "aria-controls": listId,
+    placeholder: options.placeholder ?? "Type to search",
+  });
+  const list = h("ul", { id: listId, role: "listbox", class: "picker-options", hidden: true, "aria-label": `${options.label} suggestions` });
+  const chips = h("ul", { class: "picker-chips", "aria-label": `Chosen: ${options.label}` });
+  const root = h(
+    "div",
+    { class: "picker" },
+    h("label", { for: inputId, class: "picker-label" }, options.label),
+    chips,
+    h("div", { class: "picker-field" }, input, list),
+  ) as PickerElement;
+
+  function emit() {
+    root.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function renderChips() {
+    chips.replaceChildren(
+      ...value.map((id) => {
+        const item = byId.get(id)!;
+        return h(
+          "li",
+          { class: "picker-chip" },
+          h("span", { class: "picker-chip-label" }, item.label, item.detail ? h("span", { class: "picker-detail" }, ` ${item.detail}`) : null),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "picker-remove",
+              "aria-label": `Remove ${item.label}`,
+              title: `Remove ${item.label}`,
+              onclick: () => remove(id),
+            },
+            "×",
+          ),
+        );
+      }),
+    );
+    if (value.length === 0 && options.emptyText) chips.append(h("li", { class: "picker-empty" }, options.emptyText));
+  }
+
+  function close() {
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  }
+
+  function renderList() {
+    const query = normalise(input.value.trim());
+    const chosen = new Set(value);
+    const starts: PickerItem[] = [];
+    const contains: PickerItem[] = [];
+    for (let i = 0; i < items.length && starts.length < limit; i++) {
+      if (chosen.has(items[i].id)) continue;
+      const at = query ? search[i].indexOf(query) : 0;
+      if (at === 0) starts.push(items[i]);
+      else if (at > 0 && contains.length < limit) contains.push(items[i]);
+    }
+    suggestions = [...starts, ...contains].slice(0, limit);
+    active = suggestions.length ? Math.min(Math.max(active, 0), suggestions.length - 1) : -1;
+    list.replaceChildren(
+      ...(suggestions.length
+        ? suggestions.map((item, i) =>
+            h(
+              "li",
+              {
+                id: `${listId}-${i}`,
+                role: "option",
+                class: "picker-option",
+                "aria-selected": i === active ? "true" : "false",
+                // mousedown, not click: the input must not lose focus (and close the list) first.
+                onmousedown: (event: Event) => {
+                  event.preventDefault();
+                  add(item.id);
+                },
+              },
+              thumbnail(item, "picker-thumb"),
+              h("span", { class: "picker-option-label" }, item.label),
+              item.detail ? h("span", { class: "picker-detail" }, item.detail) : null,
+            ),
+          )
+        : [h("li", { class: "picker-none", role: "option", "aria-disabled": "true" }, query ? `Nothing matches “${input.value.trim()}”` : "Everything is chosen")]),
+    );
+    list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+    if (active >= 0) input.setAttribute("aria-activedescendant", `${listId}-${active}`);
+    else input.removeAttribute("aria-activedescendant");
+  }
+
+  function add(id: number | string) {
+    if (!value.includes(id)) value = [...value, id];
+    input.value = "";
+    renderChips();
+    // Closed so the list does not cover the controls below; typing or ↓ opens it again.
+    close();
+    emit();
+  }
+
+  function remove(id: number | string) {
+    value = value.filter((v) => v !== id);
+    renderChips();
+    if (!list.hidden) renderList();
+    emit();
+  }
+
+  // The text box's own input events are typing, not a change of the picker's value.
+  input.addEventListener("input", (event) => {
+    event.stopPropagation();
+    active = 0;
+    renderList();
+  });
+  input.addEventListener("focus", () => renderList());
+  input.addEventListener("blur", () => close());
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (list.hidden) renderList();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      active = suggestions.length ? (active + step + suggestions.length) % suggestions.length : -1;
+      renderList();
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      if (active >= 0 && suggestions[active]) add(suggestions[active].id);
+    } else if (event.key === "Escape") {
+      close();
+    } else if (event.key === "Backspace" && input.value === "" && value.length > 0) {
+      remove(value[value.length - 1]);
+    }
+  });
+
+  Object.defineProperty(root, "value", {
+    get: () => value.slice(),
+    set: (next: (number | string)[]) => {
+      value = (next ?? []).filter((id) => byId.has(id));
+      renderChips();
+    },
+  });
+  renderChips();
+  return root;
+}

@@ -1,0 +1,323 @@
+// The built site in a real browser: the site is built once from a small test catalogue,
+// served on 127.0.0.1 and driven with Debian's chromium (playwright-core).
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildMovieFilterQuery, filtersFromSearchParams } from "../../lib/filters.ts";
+import { connectDuckDB, sqlPath, writeCatalog } from "../../loaders/catalog-store.ts";
+import { ADULT_MOVIE_ID, XSS_MOVIE_ID, XSS_OVERVIEW, siteCatalog } from "../fixtures/site-catalog.ts";
+import { startMockLlm, type MockLlm } from "../helpers/mock-llm.ts";
+import { PROJECT_ROOT, browserUnavailable, buildSite, openContext, startHarness, waitForResults, type BuiltSite, type Harness } from "./harness.ts";
+
+const unavailable = browserUnavailable();
+if (unavailable) console.warn(`skipping browser tests: ${unavailable}`);
+
+const ARTIFACTS = path.join(PROJECT_ROOT, "tests", "artifacts");
+
+let work: string;
+let catalogDir: string;
+let site: BuiltSite;
+let harness: Harness;
+let db: DuckDBConnection;
+let llm: MockLlm;
+const MODEL = "openai/gpt-oss-20b";
+
+async function choose(page: Page, label: string, query: string, option: string) {
+  const input = page.getByLabel(label, { exact: true });
+  await input.click();
+  await input.fill(query);
+  await page.getByRole("option", { name: option }).first().click();
+}
+
+async function resultIds(page: Page): Promise<number[]> {
+  return page.$$eval("section[data-results] [data-movie-id]", (cards) => cards.map((c) => Number(c.getAttribute("data-movie-id"))));
+}
+
+/** Waits until the results block shown is newer than `version`. */
+async function nextResults(page: Page, version: number, engine = "duckdb") {
+  await page.waitForFunction(
+    ([v, e]) => {
+      const el = document.querySelector("section[data-results]");
+      return el !== null && Number(el.getAttribute("data-version")) > Number(v) && el.getAttribute("data-engine") === e;
+    },
+    [version, engine] as const,
+    { timeout: 30_000 },
+  );
+}
+
+async function resultsVersion(page: Page): Promise<number> {
+  return Number((await page.getAttribute("section[data-results]", "data-version")) ?? 0);
+}
+
+/** The movie ids lib/filters.ts's SQL selects from the catalogue Parquet for the page's URL. */
+async function sqlIdsForUrl(url: string): Promise<number[]> {
+  const filters = filtersFromSearchParams(new URL(url).searchParams);
+  const { sql, params } = buildMovieFilterQuery(filters, { columns: ["id"] });
+  return ((await db.runAndReadAll(sql, params)).getRowObjectsJS() as { id: number }[]).map((r) => r.id);
+}
+
+describe.skipIf(unavailable !== null)("the site in a browser", () => {
+  beforeAll(async () => {
+    work = mkdtempSync(path.join(tmpdir(), "marquee-browser-"));
+    catalogDir = path.join(work, "catalog");
+    await writeCatalog(catalogDir, siteCatalog());
+    // The build precomputes picks with "the LLM": a mock Groq server on 127.0.0.1.
+    llm = await startMockLlm();
+    site = await buildSite({
+      catalogDir,
+      cacheDir: path.join(work, "cache"),
+      env: { EMBEDDING_BACKEND: "energetic", GROQ_API_KEY: "gsk_test_not_a_real_key_0000", LLM_BASE_URL: llm.groqBaseURL, LLM_MODEL: MODEL },
+    });
+    harness = await startHarness(site.dist);
+    db = await connectDuckDB();
+    await db.run(`CREATE OR REPLACE VIEW movies AS SELECT * FROM read_parquet(${sqlPath(path.join(catalogDir, "movies.parquet"))})`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 300_000);
+
+  afterAll(async () => {
+    db?.closeSync();
+    await harness?.close();
+    await llm?.close();
+    site?.cleanup();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("ships no CDN URL or npm: import; only DuckDB-WASM's own bundle names its optional CDN", () => {
+    const offenders: string[] = [];
+    const visit = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const file = path.join(dir, name);
+        if (statSync(file).isDirectory()) visit(file);
+        else if (/\.(html|js|css|json)$/.test(name)) {
+          const text = readFileSync(file, "utf8");
+          const relative = path.relative(site.dist, file);
+          // DuckDB-WASM's library code carries getJsDelivrBundles(); the page never calls it
+          // (the test below checks no request leaves 127.0.0.1).
+          const library = relative.startsWith(path.join("_node", "@duckdb", "duckdb-wasm@"));
+          if (/["'`]npm:/.test(text) || (!library && /cdn\.jsdelivr|unpkg\.com|esm\.sh|fonts\.googleapis/.test(text))) offenders.push(relative);
+        }
+      }
+    };
+    visit(site.dist);
+    expect(offenders).toEqual([]);
+    expect(readdirSync(site.dist)).not.toContain("_npm");
+  });
+
+  it("recommends for two series within a genre and a language, exactly the movies DuckDB selects from the Parquet", async () => {
+    const { context, page, problems } = await openContext(harness);
+    try {
+      await page.goto(harness.server.url);
+      await waitForResults(page);
+      let version = await resultsVersion(page);
+      await choose(page, "TV series you love", "break", "Breaking Point");
+      await choose(page, "TV series you love", "star", "Star Voyagers");
+      await page.getByLabel("Crime", { exact: true }).check();
+      await choose(page, "Languages", "engl", "English");
+      await nextResults(page, version);
+      // DuckDB may take over from the in-page filter after the last input; wait for quiet.
+      await page.waitForTimeout(300);
+      version = await resultsVersion(page);
+
+      const url = page.url();
+      expect(new URL(url).searchParams.getAll("series")).toEqual(["8001", "8002"]);
+      const ids = await resultIds(page);
+      const allowed = await sqlIdsForUrl(url);
+      expect(ids.length).toBeGreaterThan(0);
+      expect(allowed).toEqual(expect.arrayContaining(ids));
+      const catalog = siteCatalog();
+      for (const id of ids) {
+        const movie = catalog.movies.find((m) => m.id === id)!;
+        expect(movie.genre_names).toContain("Crime");
+        expect(movie.language).toBe("en");
+      }
+      expect(ids).not.toContain(ADULT_MOVIE_ID);
+      const matching = await page.textContent("section[data-results] .matching");
+      expect(matching).toContain(`${allowed.length} movies pass your filters`);
+      await expect(page.getAttribute("section[data-results]", "data-engine")).resolves.toBe("duckdb");
+      await page.screenshot({ path: path.join(ARTIFACTS, "recommend.png"), fullPage: true });
+
+      await page.reload();
+      await waitForResults(page, "duckdb");
+      expect(page.url()).toBe(url);
+      expect(await resultIds(page)).toEqual(ids);
+      expect(problems).toEqual({ errors: [], external: [] });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("shows the language model's precomputed picks, and which model wrote them, for one series with the default filters", async () => {
+    const { context, page, problems } = await openContext(harness);
+    try {
+      await page.goto(harness.server.url);
+      await waitForResults(page);
+      await choose(page, "TV series you love", "thrones", "Thrones of Ice");
+      await page.waitForSelector("section[data-results][data-kind='picks']");
+      const text = (await page.textContent("section[data-results]")) ?? "";
+      expect(text).toContain(`Chosen and explained by ${MODEL}`);
+      const ids = await resultIds(page);
+      expect(ids.length).toBe(10);
+      expect(text).toContain(`Mock reason for ${ids[0]}.`);
+      expect(llm.requests.length).toBe(siteCatalog().series.length);
+
+      // Any filter switches to live ranking, labelled as such.
+      let version = await resultsVersion(page);
+      await page.getByLabel("Fantasy", { exact: true }).check();
+      await page.waitForFunction((v) => Number(document.querySelector("section[data-results]")?.getAttribute("data-version")) > v, version);
+      version = await resultsVersion(page);
+      await expect(page.getAttribute("section[data-results]", "data-kind")).resolves.toBe("ranked");
+      await expect(page.textContent("section[data-results] .provenance")).resolves.toContain("not by a language model");
+      expect(problems).toEqual({ errors: [], external: [] });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("removes excluded titles and honours a year range from a shared link", async () => {
+    const { context, page, problems } = await openContext(harness);
+    try {
+      await page.goto(`${harness.server.url}?series=8001&from=2000&to=2012&exclude=9003`);
+      await waitForResults(page, "duckdb");
+      const ids = await resultIds(page);
+      expect(ids).not.toContain(9003);
+      expect(await sqlIdsForUrl(page.url())).toEqual(expect.arrayContaining(ids));
+      for (const id of ids) {
+        const year = Number(siteCatalog().movies.find((m) => m.id === id)!.release_date!.slice(0, 4));
+        expect(year).toBeGreaterThanOrEqual(2000);
+        expect(year).toBeLessThanOrEqual(2012);
+      }
+      expect(await page.getByLabel("From year").inputValue()).toBe("2000");
+      expect(problems).toEqual({ errors: [], external: [] });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("shows catalogue text literally: an overview with markup stays text and runs nothing", async () => {
+    const { context, page, problems } = await openContext(harness);
+    try {
+      await page.goto(`${harness.server.url}?series=8001&genre=Crime&genre=Drama&mode=all&lang=en`);
+      await waitForResults(page, "duckdb");
+      const card = page.locator(`[data-movie-id="${XSS_MOVIE_ID}"]`);
+      await card.locator("summary").click();
+      await expect(card.locator(".overview p").textContent()).resolves.toBe(XSS_OVERVIEW);
+      await expect(card.locator("h3").textContent()).resolves.toContain("The <b>Formula</b>");
+      expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+      expect(await page.locator('img[src="x"], main script').count()).toBe(0);
+      expect(problems).toEqual({ errors: [], external: [] });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("says what to change when no movie passes the filters", async () => {
+    const { context, page } = await openContext(harness);
+    try {
+      await page.goto(`${harness.server.url}?series=8001&genre=Western&lang=fr`);
+      await waitForResults(page, "duckdb");
+      const text = await page.textContent("section[data-results]");
+      expect(text).toContain("No movie passes these filters");
+      expect(text).toMatch(/clear the (languages|genres) \(\d+ movies?\)/);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("shows posters from TMDB's image host when the catalogue has a path, placeholders otherwise", async () => {
+    const { context, page, posters } = await openContext(harness);
+    try {
+      await page.goto(`${harness.server.url}?series=8001&genre=Crime&lang=en`);
+      await waitForResults(page, "duckdb");
+      await expect(page.locator('[data-movie-id="9002"] img.poster').getAttribute("src")).resolves.toBe("https://image.tmdb.org/t/p/w185/desert-cartel.jpg");
+      await expect(page.locator('[data-movie-id="9003"] .poster-placeholder').count()).resolves.toBe(1);
+      expect(posters).toContain("https://image.tmdb.org/t/p/w185/desert-cartel.jpg");
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("labels every input on every page", async () => {
+    const { context, page } = await openContext(harness);
+    try {
+      for (const [url, ready] of [
+        ["", "section[data-results]"],
+        ["explore.html", "main .card svg"],
+      ]) {
+        await page.goto(harness.server.url + url);
+        await page.waitForSelector(ready);
+        const unlabelled = await page.$$eval("main input, main select, main textarea", (inputs) =>
+          inputs
+            .filter((el) => {
+              const input = el as HTMLInputElement;
+              return !(input.labels?.length || input.getAttribute("aria-label") || input.getAttribute("aria-labelledby"));
+            })
+            .map((el) => el.outerHTML),
+        );
+        expect(unlabelled, url || "index").toEqual([]);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("draws the Explore charts without errors", async () => {
+    const { context, page, problems } = await openContext(harness);
+    try {
+      await page.goto(`${harness.server.url}explore.html`);
+      await page.waitForFunction(() => document.querySelectorAll("main .card svg").length >= 5, null, { timeout: 30_000 });
+      await page.getByLabel("Movie genre").selectOption("Crime");
+      const crime = siteCatalog().movies.filter((m) => m.genre_names.includes("Crime")).length;
+      await page.waitForFunction((n) => document.querySelector(".figures .big")?.textContent === String(n), crime, { timeout: 10_000 });
+      await page.screenshot({ path: path.join(ARTIFACTS, "explore.png"), fullPage: true });
+      expect(problems).toEqual({ errors: [], external: [] });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("credits TMDB on the About page with the logo and the exact notice", async () => {
+    const { context, page, problems } = await openContext(harness);
+    try {
+      await page.goto(`${harness.server.url}about.html`);
+      await page.waitForSelector(".about-table");
+      const text = (await page.textContent("main")) ?? "";
+      expect(text).toContain("This product uses the TMDB API but is not endorsed or certified by TMDB.");
+      expect(text).toContain("imported from TMDB export files");
+      expect(text).toContain("energetic:use-en-512");
+      expect(text).toContain(`chosen and explained by ${MODEL}`);
+      const logoWidth = await page.$eval("img.tmdb-logo", (img) => (img as HTMLImageElement).naturalWidth);
+      expect(logoWidth).toBeGreaterThan(0);
+      await page.screenshot({ path: path.join(ARTIFACTS, "about.png"), fullPage: true });
+      expect(problems).toEqual({ errors: [], external: [] });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("fits a 375 px wide phone and follows dark mode", async () => {
+    const { context, page, problems } = await openContext(harness, { width: 375, height: 812, colorScheme: "dark" });
+    try {
+      for (const [name, url] of [
+        ["recommend", "?series=8001&genre=Crime"],
+        ["explore", "explore.html"],
+        ["about", "about.html"],
+      ] as const) {
+        await page.goto(harness.server.url + url);
+        if (name === "recommend") await waitForResults(page, "duckdb");
+        else await page.waitForSelector(name === "explore" ? "main .card svg" : ".about-table");
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);
+        const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        const [r, g, b] = background.match(/\d+/g)!.map(Number);
+        expect(r + g + b, `${name} background ${background}`).toBeLessThan(200);
+        await page.screenshot({ path: path.join(ARTIFACTS, `${name}-375-dark.png`), fullPage: true });
+      }
+      expect(problems).toEqual({ errors: [], external: [] });
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,71 @@
+// Chart functions render with Plot outside a browser (linkedom) and draw what the data says.
+import { parseHTML } from "linkedom";
+import { beforeAll, describe, expect, it } from "vitest";
+import { bundleBrowserLib } from "../loaders/site-build.ts";
+
+let charts: typeof import("../src/components/charts.ts");
+const { document } = parseHTML("<!DOCTYPE html><html><body></body></html>");
+
+beforeAll(async () => {
+  await bundleBrowserLib("src");
+  charts = await import("../src/components/charts.ts");
+});
+
+const movies = [
+  { title: "Alpha", year: 1999, genre_names: ["Drama", "Crime"], popularity: 12, vote_average: 7.1, vote_count: 900, language: "en" },
+  { title: "Beta", year: 2005, genre_names: ["Comedy"], popularity: 150, vote_average: 6.2, vote_count: 3000, language: "fr" },
+  { title: "Gamma", year: 2005, genre_names: ["Drama"], popularity: 3, vote_average: 8.0, vote_count: 40, language: "en" },
+  { title: "Unrated", year: null, genre_names: ["Drama"], popularity: 0, vote_average: 0, vote_count: 0, language: "ja" },
+];
+const series = [
+  { title: "Show", year: 2011, genre_names: ["Sci-Fi & Fantasy", "Drama"], popularity: 80, vote_average: 8.4, vote_count: 20000, language: "en" },
+];
+
+function texts(node: Element): string[] {
+  return [...node.querySelectorAll("text, span")].map((t) => t.textContent ?? "");
+}
+
+describe("site charts", () => {
+  it("draws one dot per shortlisted movie, with the shown ones marked, at the given width", () => {
+    const points = [
+      { title: "Alpha", year: 1999, similarity: 0.8, popularity: 12, vote_average: 7, sharedGenre: "Drama", picked: true },
+      { title: "Beta", year: 2005, similarity: 0.4, popularity: 150, vote_average: 6, sharedGenre: "No shared genre", picked: false },
+    ];
+    const figure = charts.resultsChart(points, { width: 500, document: document as unknown as Document });
+    // With legends Plot returns a figure; the chart is the svg holding the marks.
+    const svg = [...figure.querySelectorAll("svg")].find((s) => s.querySelector("g[aria-label='dot']"))!;
+    expect(svg.getAttribute("width")).toBe("500");
+    expect(svg.querySelectorAll("g[aria-label='dot'] path, g[aria-label='dot'] circle").length).toBe(2);
+    expect(texts(figure)).toEqual(expect.arrayContaining(["Drama", "No shared genre"]));
+  });
+
+  it("leaves titles without popularity out of the log-scale popularity box plot", () => {
+    const svg = charts.popularityByGenreChart(movies, { width: 400, document: document as unknown as Document });
+    const labels = texts(svg as unknown as Element);
+    expect(labels).toEqual(expect.arrayContaining(["Drama", "Crime", "Comedy"]));
+  });
+
+  it("compares genre shares with series genres mapped onto movie genres", () => {
+    const figure = charts.genreSharesChart(movies, series, { width: 400, document: document as unknown as Document });
+    const labels = texts(figure);
+    // Sci-Fi & Fantasy becomes Science Fiction and Fantasy.
+    expect(labels).toEqual(expect.arrayContaining(["Science Fiction", "Fantasy", "Drama", "Movies", "Series"]));
+    expect(labels).not.toContain("Sci-Fi & Fantasy");
+  });
+
+  it("names languages in English on the languages chart", () => {
+    const labels = texts(charts.languagesChart(movies, series, { width: 400, document: document as unknown as Document }));
+    expect(labels).toEqual(expect.arrayContaining(["English", "French", "Japanese"]));
+  });
+
+  it("bins release years by kind and skips titles without one", () => {
+    const figure = charts.releaseYearsChart(movies, series, { width: 400, document: document as unknown as Document });
+    // Movies in 1999 and 2005 (two share that bin), the series in 2011; the undated movie is out.
+    expect(figure.querySelectorAll("g[aria-label='rect'] rect").length).toBe(3);
+  });
+
+  it("plots only rated movies with popularity on the rating chart", () => {
+    const svg = charts.voteVsPopularityChart(movies, { width: 400, document: document as unknown as Document });
+    expect(svg.querySelectorAll("g[aria-label='dot'] circle").length).toBe(3);
+  });
+});

@@ -1,0 +1,122 @@
+// The Recommend page's ranking (src/components/recommend.ts) against the Node engine that
+// `npm run recommend` uses: same catalogue, same filters, same picks and reasons.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Filters } from "../lib/filters.ts";
+import { quantizeInt8 } from "../lib/vectors.ts";
+import { writeCatalog } from "../loaders/catalog-store.ts";
+import { LEXICAL_WEIGHT as ENGINE_LEXICAL_WEIGHT, openEngine, type Engine } from "../loaders/engine.ts";
+import { moviesToArrow, picksToArrow, seriesToArrow, vectorsToArrow, type PickRow } from "../loaders/site-data.ts";
+import { bundleBrowserLib } from "../loaders/site-build.ts";
+import { siteCatalog } from "./fixtures/site-catalog.ts";
+import { syntheticVectorSet } from "./fixtures/synthetic-vectors.ts";
+
+const work = mkdtempSync(path.join(tmpdir(), "marquee-site-recommend-"));
+const catalog = siteCatalog();
+// Distinct seeds for movies and series; ids follow the catalogue's rows.
+const movieVectors = { ...syntheticVectorSet(catalog.movies.length, 64, 11), ids: catalog.movies.map((m) => m.id) };
+const seriesVectors = { ...syntheticVectorSet(catalog.series.length, 64, 12), ids: catalog.series.map((s) => s.id) };
+
+let engine: Engine;
+let recommend: typeof import("../src/components/recommend.ts");
+let data: import("../src/components/recommend.ts").RecommendData;
+let filterIds: typeof import("../src/components/js-filter.ts").filterIds;
+
+const picks: PickRow[] = [
+  { series_id: 8003, rank: 1, movie_id: 9014, reason: "Dragons and a contested throne.", similarity: 0.8, source: "llm", model: "openai/gpt-oss-20b", generated_at: "2026-11-02T10:00:00.000Z" },
+  { series_id: 8003, rank: 2, movie_id: 9015, reason: "An army of the dead from the north.", similarity: 0.7, source: "llm", model: "openai/gpt-oss-20b", generated_at: "2026-11-02T10:00:00.000Z" },
+];
+
+beforeAll(async () => {
+  await bundleBrowserLib("src");
+  recommend = await import("../src/components/recommend.ts");
+  ({ filterIds } = await import("../src/components/js-filter.ts"));
+  const site = await import("../src/components/site-data.ts");
+  const dir = path.join(work, "catalog");
+  await writeCatalog(dir, catalog);
+  engine = await openEngine({ catalogDir: dir, vectors: { movies: movieVectors, series: seriesVectors, embedderId: movieVectors.embedderId }, log: () => {} });
+  const movies = site.decodeMovies(moviesToArrow(catalog.movies));
+  const series = site.decodeSeries(seriesToArrow(catalog.series));
+  data = {
+    movies,
+    movieById: new Map(movies.map((m) => [m.id, m])),
+    series,
+    seriesById: new Map(series.map((s) => [s.id, s])),
+    vectors: site.decodeVectors(vectorsToArrow({ movies: quantizeInt8(movieVectors), series: quantizeInt8(seriesVectors) })),
+    picks: site.decodePicks(picksToArrow(picks)),
+  };
+});
+
+afterAll(() => {
+  engine?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("the page's ranking", () => {
+  it("uses the engine's title-overlap weight", () => {
+    expect(recommend.LEXICAL_WEIGHT).toBe(ENGINE_LEXICAL_WEIGHT);
+  });
+
+  const requests: { series: number[]; filters: Filters }[] = [
+    { series: [8001], filters: { ageAppropriateOnly: true } },
+    { series: [8001, 8002], filters: { genres: ["Crime"], languages: ["en"], ageAppropriateOnly: true } },
+    { series: [8003, 8005], filters: { yearFrom: 2000, minVotes: 500, ageAppropriateOnly: false } },
+    { series: [8004], filters: { genres: ["Comedy", "Drama"], genreMode: "all", ageAppropriateOnly: true, excludeIds: [9021] } },
+  ];
+  for (const request of requests) {
+    it(`picks what npm run recommend picks, up to int8 rounding: ${JSON.stringify(request)}`, async () => {
+      const expected = await engine.recommend({ series: request.series, filters: request.filters, useLlm: false });
+      const state = { seriesIds: request.series, filters: request.filters };
+      const rec = recommend.rankedRecommendation(data, state, filterIds(data.movies, request.filters), "js");
+      // The page scores int8 vectors, the engine floats: near-ties may swap neighbours, and
+      // the similarity quoted in a reason may differ in the last digit. Nothing else may.
+      const pageRank = new Map(rec.items.map((i, r) => [i.movie.id, r]));
+      expect([...pageRank.keys()].sort()).toEqual(expected.picks.map((p) => p.id).sort());
+      for (const [r, pick] of expected.picks.entries()) expect(Math.abs(pageRank.get(pick.id)! - r), `rank of ${pick.id}`).toBeLessThanOrEqual(1);
+      const digitsOff = (text: string) => text.replace(/\d+(\.\d+)?/g, "#");
+      const pageReasons = new Map(rec.items.map((i) => [i.movie.id, digitsOff(i.reason)]));
+      for (const pick of expected.picks) expect(pageReasons.get(pick.id)).toBe(digitsOff(pick.reason));
+      expect(rec.matching).toBe(expected.counts.matching);
+    });
+  }
+
+  it("shows the precomputed picks for one series with the default filters", () => {
+    const rec = recommend.picksRecommendation(data, { seriesIds: [8003], filters: { ageAppropriateOnly: true } })!;
+    expect(rec.kind).toBe("picks");
+    expect(rec.model).toBe("openai/gpt-oss-20b");
+    expect(rec.items.map((i) => [i.movie.id, i.reason])).toEqual([
+      [9014, "Dragons and a contested throne."],
+      [9015, "An army of the dead from the north."],
+    ]);
+  });
+
+  it("ranks live instead of showing picks once a filter or a second series is set", () => {
+    expect(recommend.picksRecommendation(data, { seriesIds: [8003], filters: { genres: ["Fantasy"], ageAppropriateOnly: true } })).toBeNull();
+    expect(recommend.picksRecommendation(data, { seriesIds: [8003, 8001], filters: { ageAppropriateOnly: true } })).toBeNull();
+  });
+
+  it("asks for a series before ranking anything", () => {
+    const rec = recommend.rankedRecommendation(data, { seriesIds: [], filters: {} }, [9001], "js");
+    expect(rec.kind).toBe("empty");
+    expect(rec.message).toMatch(/Choose at least one TV series/);
+  });
+
+  it("names the filter changes that would bring results back, with their counts", () => {
+    const filters: Filters = { genres: ["Western"], languages: ["fr"], ageAppropriateOnly: true };
+    const rec = recommend.rankedRecommendation(data, { seriesIds: [8001], filters }, [], "js");
+    expect(rec.kind).toBe("empty");
+    const french = catalog.movies.filter((m) => m.language === "fr").length;
+    expect(rec.message).toContain(`clear the genres (${french} movies)`);
+    expect(rec.message).toContain("clear the languages (1 movie");
+  });
+
+  it("falls back to the in-page filter, and says so, when DuckDB-WASM fails to start", async () => {
+    const filters: Filters = { genres: ["Crime"], ageAppropriateOnly: true };
+    const { rec } = await recommend.computeRecommendation(data, { seriesIds: [8001], filters }, { kind: "failed", error: new Error("wasm blocked") });
+    expect(rec.engine).toBe("js");
+    expect(rec.items.length).toBeGreaterThan(0);
+    expect(rec.notes.join(" ")).toContain("wasm blocked");
+  });
+});
