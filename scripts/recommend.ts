@@ -1,0 +1,187 @@
+// npm run recommend -- --series "Breaking Bad" [options]: movie picks for the series you love.
+// Exit codes: 0 picks printed (possibly none), 1 runtime failure (unknown series, bad data),
+// 2 bad command-line arguments.
+import { parseArgs } from "node:util";
+import type { Filters } from "../lib/filters.ts";
+import { FilterError } from "../lib/filters.ts";
+import { ShortlistError } from "../lib/shortlist.ts";
+import { CatalogStoreError } from "../loaders/catalog-store.ts";
+import { RecommendError, SeriesLookupError, openEngine, type Recommendation } from "../loaders/engine.ts";
+
+const USAGE = `Usage: npm run recommend -- --series NAME|ID [--series ...] [options]
+
+  --series NAME|ID     a series you love (repeatable; name is case-insensitive)
+  --genre NAME         only movies in this genre (repeatable)
+  --genre-mode any|all any of the genres (default) or all of them
+  --language CODE      only movies in this original language, e.g. en (repeatable)
+  --min-popularity N   TMDB popularity at least N
+  --min-votes N        at least N votes
+  --years FROM-TO      release years, e.g. 1990-2020, 1990- or -2020, or one year
+  --exclude ID         leave out this movie id (repeatable)
+  --limit N            number of picks (default 10)
+  --catalog DIR        catalogue directory (default: the active catalogue)
+  --all-ages           include titles flagged adult (default: age-appropriate only)
+  --json               print JSON instead of a table
+  --no-llm             use the deterministic ranker even when an LLM is configured
+  --help               show this help`;
+
+class UsageError extends Error {}
+
+interface CliOptions {
+  series: string[];
+  filters: Filters;
+  limit: number;
+  catalog?: string;
+  json: boolean;
+  useLlm: boolean;
+}
+
+function number(name: string, raw: string | undefined, { integer = false, min = 0 } = {}): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min) {
+    throw new UsageError(`--${name} must be ${integer ? "a whole number" : "a number"} ≥ ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+function years(raw: string | undefined): { yearFrom?: number; yearTo?: number } {
+  if (raw === undefined) return {};
+  const match = /^\s*(\d{4})?\s*(-)?\s*(\d{4})?\s*$/.exec(raw);
+  if (!match || (!match[1] && !match[3]) || (!match[2] && match[3])) {
+    throw new UsageError(`--years must look like 1990-2020, 1990-, -2020 or 1995, got "${raw}"`);
+  }
+  const from = match[1] ? Number(match[1]) : undefined;
+  const to = match[2] ? (match[3] ? Number(match[3]) : undefined) : from;
+  return { ...(from !== undefined ? { yearFrom: from } : {}), ...(to !== undefined ? { yearTo: to } : {}) };
+}
+
+function parseCli(argv: string[]): CliOptions | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        series: { type: "string", multiple: true },
+        genre: { type: "string", multiple: true },
+        "genre-mode": { type: "string" },
+        language: { type: "string", multiple: true },
+        "min-popularity": { type: "string" },
+        "min-votes": { type: "string" },
+        years: { type: "string" },
+        exclude: { type: "string", multiple: true },
+        limit: { type: "string" },
+        catalog: { type: "string" },
+        "all-ages": { type: "boolean" },
+        json: { type: "boolean" },
+        "no-llm": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return "help";
+  const series = (v.series ?? []).map((s) => s.trim()).filter(Boolean);
+  if (series.length === 0) throw new UsageError("give at least one --series (a name or a TMDB id)");
+  const mode = v["genre-mode"];
+  if (mode !== undefined && mode !== "any" && mode !== "all") throw new UsageError(`--genre-mode must be "any" or "all", got "${mode}"`);
+  const filters: Filters = {
+    ageAppropriateOnly: !v["all-ages"],
+    ...(v.genre?.length ? { genres: v.genre } : {}),
+    ...(mode ? { genreMode: mode } : {}),
+    ...(v.language?.length ? { languages: v.language } : {}),
+    ...years(v.years),
+  };
+  const minPopularity = number("min-popularity", v["min-popularity"]);
+  if (minPopularity !== undefined) filters.minPopularity = minPopularity;
+  const minVotes = number("min-votes", v["min-votes"], { integer: true });
+  if (minVotes !== undefined) filters.minVotes = minVotes;
+  if (v.exclude?.length) filters.excludeIds = v.exclude.map((id) => number("exclude", id, { integer: true, min: 1 })!);
+  return {
+    series,
+    filters,
+    limit: number("limit", v.limit, { integer: true, min: 1 }) ?? 10,
+    catalog: v.catalog,
+    json: Boolean(v.json),
+    useLlm: !v["no-llm"],
+  };
+}
+
+// TMDB text is untrusted: terminal control sequences in a title must not reach the terminal.
+function clean(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ");
+}
+
+function pad(text: string, width: number): string {
+  const t = text.length > width ? `${text.slice(0, width - 1)}…` : text;
+  return t.padEnd(width);
+}
+
+function formatTable(result: Recommendation): string {
+  const lines: string[] = [];
+  const names = result.series.map((s) => `${clean(s.name)}${s.year ? ` (${s.year})` : ""}`).join(", ");
+  lines.push(`Movies for fans of ${names}`);
+  lines.push(
+    result.source === "llm"
+      ? `Ranked by ${result.model ?? "the LLM"}; ${result.counts.matching} movies matched the filters.`
+      : `Ranked by the deterministic fallback${result.fallbackReason ? ` (${clean(result.fallbackReason)})` : ""}; ${result.counts.matching} movies matched the filters.`,
+  );
+  lines.push("");
+  if (result.picks.length === 0) {
+    lines.push("No movies match these filters. Loosen them (fewer genres, a wider year range, lower minimums).");
+    return lines.join("\n");
+  }
+  lines.push(`${"#".padStart(3)}  ${pad("Title", 40)} ${pad("Year", 4)}  ${pad("Genres", 32)} ${"Sim".padStart(5)}`);
+  for (const p of result.picks) {
+    lines.push(
+      `${String(p.rank).padStart(3)}  ${pad(clean(p.title), 40)} ${pad(p.year ? String(p.year) : "-", 4)}  ${pad(p.genres.join(", "), 32)} ${p.similarity.toFixed(2).padStart(5)}`,
+    );
+    lines.push(`     ${clean(p.reason)}`);
+  }
+  return lines.join("\n");
+}
+
+function toJson(result: Recommendation): object {
+  return {
+    series: result.series,
+    source: result.source,
+    model: result.model,
+    picks: result.picks.map(({ id, title, year, genres, popularity, similarity, reason }) => ({ id, title, year, genres, popularity, similarity, reason })),
+  };
+}
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parseCli(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`recommend: ${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const engine = await openEngine({ catalogDir: options.catalog });
+  try {
+    const result = await engine.recommend({ series: options.series, filters: options.filters, limit: options.limit, useLlm: options.useLlm });
+    process.stdout.write(options.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : `${formatTable(result)}\n`);
+    return 0;
+  } finally {
+    engine.close();
+  }
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  const known = error instanceof SeriesLookupError || error instanceof FilterError || error instanceof RecommendError || error instanceof ShortlistError ||
+    error instanceof CatalogStoreError;
+  process.stderr.write(`recommend: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+}

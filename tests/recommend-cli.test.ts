@@ -1,0 +1,170 @@
+// `npm run recommend` as a child process on a small catalogue with the real offline encoder
+// (vectors cached in a temp dir after the first run) and, for the LLM path, the mock server.
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeCatalog } from "../loaders/catalog-store.ts";
+import { engineCatalog } from "./fixtures/engine-catalog.ts";
+import { startMockLlm, type MockLlm } from "./helpers/mock-llm.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+let tmp: string;
+let catalog: string;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      path.join(ROOT, "node_modules/.bin/tsx"),
+      ["scripts/recommend.ts", ...args],
+      {
+        cwd: ROOT,
+        maxBuffer: 64 * 1024 * 1024,
+        env: {
+          ...process.env,
+          MARQUEE_CACHE_DIR: path.join(tmp, "cache"),
+          MARQUEE_CATALOG_DIR: path.join(tmp, "no-catalog"),
+          EMBEDDING_BACKEND: "energetic",
+          GROQ_API_KEY: "",
+          LLM_BASE_URL: "",
+          TMDB_API_KEY: "",
+          TMDB_READ_TOKEN: "",
+          ...env,
+        },
+      },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const json = (run: Run) => JSON.parse(run.stdout) as {
+  series: { id: number; name: string }[];
+  source: string;
+  model: string | null;
+  picks: { id: number; title: string; year: number | null; genres: string[]; popularity: number; similarity: number; reason: string }[];
+};
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(tmpdir(), "marquee-cli-"));
+  catalog = path.join(tmp, "catalog");
+  await writeCatalog(catalog, engineCatalog());
+  // Embeds the fixture once; later runs read the vector cache.
+  const warm = await cli(["--catalog", catalog, "--series", "201", "--no-llm", "--json"]);
+  if (warm.code !== 0) throw new Error(`warm-up run failed: ${warm.stderr}`);
+});
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe("recommend CLI", () => {
+  it("prints a table with rank, title, year, genres, similarity and reason", async () => {
+    const run = await cli(["--catalog", catalog, "--series", "Breaking Point", "--limit", "3", "--no-llm"]);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.split("\n");
+    expect(lines[0]).toBe("Movies for fans of Breaking Point (2008)");
+    expect(run.stdout).toMatch(/#\s+Title\s+Year\s+Genres\s+Sim/);
+    expect(lines.filter((l) => /^\s+[123]\s{2}\S/.test(l))).toHaveLength(3);
+    expect(run.stdout).toMatch(/^ {5}\S.+$/m);
+  });
+
+  it("prints JSON with the documented fields, story matches first", async () => {
+    const run = await cli(["--catalog", catalog, "--series", "breaking point", "--limit", "4", "--json", "--no-llm"]);
+    expect(run.code).toBe(0);
+    const out = json(run);
+    expect(Object.keys(out)).toEqual(["series", "source", "model", "picks"]);
+    expect(out.series[0]).toMatchObject({ id: 201, name: "Breaking Point" });
+    expect(out.source).toBe("fallback");
+    expect(out.model).toBeNull();
+    expect(out.picks).toHaveLength(4);
+    expect(Object.keys(out.picks[0])).toEqual(["id", "title", "year", "genres", "popularity", "similarity", "reason"]);
+    // The two drug-crime stories are the nearest overviews to the series'.
+    expect(out.picks.slice(0, 3).map((p) => p.id)).toEqual(expect.arrayContaining([101, 102]));
+  });
+
+  it("applies genre, year, language and exclude filters", async () => {
+    const run = await cli([
+      "--catalog", catalog, "--series", "The Workplace", "--genre", "comedy", "--genre", "Romance",
+      "--years", "1995-2010", "--language", "EN", "--language", "fr", "--exclude", "111", "--json", "--no-llm",
+    ]);
+    expect(run.code).toBe(0);
+    expect(json(run).picks.map((p) => p.id).sort()).toEqual([105]);
+  });
+
+  it("includes adult titles only with --all-ages", async () => {
+    const args = ["--catalog", catalog, "--series", "201", "--genre", "Drama", "--genre-mode", "all", "--limit", "20", "--json", "--no-llm"];
+    expect(json(await cli(args)).picks.map((p) => p.id)).not.toContain(108);
+    expect(json(await cli([...args, "--all-ages"])).picks.map((p) => p.id)).toContain(108);
+  });
+
+  it("exits 1 naming the closest series for an unknown name", async () => {
+    const run = await cli(["--catalog", catalog, "--series", "Breakin Pont", "--no-llm"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/recommend: no series named "Breakin Pont".*Closest: Breaking Point \(2008, id 201\)/);
+    expect(run.stdout).toBe("");
+  });
+
+  it("exits 1 listing the candidates for an ambiguous name", async () => {
+    const run = await cli(["--catalog", catalog, "--series", "Shameless", "--no-llm"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/matches 2 series: .*id 205.*id 206/);
+  });
+
+  it("exits 1 listing the valid genres for an unknown genre", async () => {
+    const run = await cli(["--catalog", catalog, "--series", "201", "--genre", "Cartoons", "--no-llm"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/unknown genre "Cartoons"; valid genres: Action, Adventure, Animation/);
+  });
+
+  it("exits 2 with the usage for malformed arguments", async () => {
+    for (const args of [[], ["--series", "201", "--limit", "ten"], ["--series", "201", "--years", "90s"], ["--series", "201", "--colour", "red"], ["--series", "201", "--genre-mode", "some"]]) {
+      const run = await cli(args);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr).toMatch(/^recommend: .+\n\nUsage: npm run recommend/);
+    }
+  });
+
+  it("exits 1 with the fix when the catalogue directory is empty", async () => {
+    const run = await cli(["--catalog", path.join(tmp, "nowhere"), "--series", "201"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/no catalogue in .*nowhere.*npm run data:import/);
+  });
+});
+
+describe("recommend CLI with an LLM", () => {
+  let mock: MockLlm;
+  beforeAll(async () => {
+    mock = await startMockLlm();
+  });
+  afterAll(async () => {
+    await mock?.close();
+  });
+
+  it("reports the LLM's picks, model and reasons", async () => {
+    const run = await cli(["--catalog", catalog, "--series", "Star Voyagers", "--limit", "2", "--json"], {
+      LLM_BASE_URL: mock.openaiBaseURL,
+      LLM_MODEL: "mock-model",
+    });
+    expect(run.code).toBe(0);
+    const out = json(run);
+    expect(out.source).toBe("llm");
+    expect(out.model).toBe("mock-model");
+    expect(out.picks.map((p) => p.reason)).toEqual(out.picks.map((p) => `Mock reason for ${p.id}.`));
+    expect(mock.requests).toHaveLength(1);
+  });
+
+  it("makes no LLM request with --no-llm", async () => {
+    const before = mock.requests.length;
+    const run = await cli(["--catalog", catalog, "--series", "Star Voyagers", "--json", "--no-llm"], { LLM_BASE_URL: mock.openaiBaseURL });
+    expect(run.code).toBe(0);
+    expect(json(run).source).toBe("fallback");
+    expect(mock.requests.length).toBe(before);
+  });
+});
