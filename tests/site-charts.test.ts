@@ -26,6 +26,15 @@ function texts(node: Element): string[] {
 }
 
 describe("site charts", () => {
+  it("never draws a bar with a negative width, however narrow the card reports itself", () => {
+    for (const width of [0, 40, 120]) {
+      const figure = charts.languagesChart(movies, series, { width, document: document as unknown as Document });
+      const widths = [...figure.querySelectorAll("g[aria-label='bar'] rect")].map((r) => Number(r.getAttribute("width")));
+      expect(widths.length).toBeGreaterThan(0);
+      expect(widths.every((w) => w >= 0)).toBe(true);
+    }
+  });
+
   it("draws one dot per shortlisted movie, with the shown ones marked, at the given width", () => {
     const points = [
       { title: "Alpha", year: 1999, similarity: 0.8, popularity: 12, vote_average: 7, sharedGenre: "Drama", picked: true },

@@ -25,8 +25,14 @@ export interface MovieLike extends TitleLike {
 
 export const KIND_COLORS = { domain: ["Movies", "Series"], range: ["#4269d0", "#ff725c"] };
 
+/**
+ * Narrowest chart we draw. `resize` can report a few dozen pixels while a card is still being
+ * laid out (seen at 375 px), and bars inside a 110 px label margin would get negative widths.
+ */
+export const MIN_CHART_WIDTH = 280;
+
 function base(options: ChartOptions) {
-  return { width: options.width, ...(options.document ? { document: options.document } : {}) };
+  return { width: Math.max(MIN_CHART_WIDTH, options.width), ...(options.document ? { document: options.document } : {}) };
 }
 
 export interface ResultPoint {
