@@ -1,12 +1,16 @@
 // Gathers what the site ships from one snapshot: the active catalogue, its vectors and the
 // precomputed picks, serialised by loaders/site-data.ts into one archive (src/data/site.tar.ts).
+// Vectors come from the catalogue's vector files (loaders/build-vectors.ts), built first
+// when they are missing, older than the catalogue or made with another embedder.
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Catalog } from "../lib/catalog.ts";
 import { cacheDir, numberSetting } from "../lib/config.ts";
+import type { Embedder } from "../lib/embeddings.ts";
 import { createLlmClient } from "../lib/llm.ts";
-import { quantizeInt8 } from "../lib/vectors.ts";
+import { quantizeInt8, type Int8VectorSet } from "../lib/vectors.ts";
 import { activeCatalog } from "./active-catalog.ts";
+import { catalogVectorFiles, dequantizeCatalogVectors } from "./build-vectors.ts";
 import { CATALOG_FILES, readCatalog } from "./catalog-store.ts";
 import { openEngine } from "./engine.ts";
 import { PICKS_FILE, engineShortlister, mostPopularSeries, precomputePicks, readPicksParquet } from "./precompute-picks.ts";
@@ -21,7 +25,7 @@ import {
   type PickRow,
   type SiteMeta,
 } from "./site-data.ts";
-import { loadCatalogVectors, type CatalogVectors } from "./vectors.ts";
+import type { CatalogVectors } from "./vectors.ts";
 
 export type Log = (line: string) => void;
 
@@ -68,12 +72,31 @@ export const precomputedPicks: PicksSource = async ({ dir }, vectors, log) => {
 
 export interface SiteArchiveOptions {
   source?: SiteCatalog;
+  /** Float vectors to ship instead of the catalogue's vector files (tests). */
   vectors?: (catalog: Catalog) => Promise<CatalogVectors>;
+  /** Embedder for the vector files; default: createEmbedder() with the configured backend. */
+  embedder?: Embedder;
   picks?: PicksSource;
   /** Movies whose vectors ship (most popular first); the rest can be filtered but not ranked. */
   vectorLimit?: number;
   log?: Log;
   now?: Date;
+}
+
+interface SiteVectors {
+  movies: Int8VectorSet;
+  series: Int8VectorSet;
+  /** The same vectors as floats, for computing picks. */
+  float: CatalogVectors;
+}
+
+async function siteVectors({ dir, catalog }: SiteCatalog, options: SiteArchiveOptions, log: Log): Promise<SiteVectors> {
+  if (options.vectors) {
+    const float = await options.vectors(catalog);
+    return { movies: quantizeInt8(float.movies), series: quantizeInt8(float.series), float };
+  }
+  const files = await catalogVectorFiles({ catalogDir: dir, catalog, embedder: options.embedder, log });
+  return { movies: files.movies, series: files.series, float: dequantizeCatalogVectors(files) };
 }
 
 /** The archive members: movies.arrow, series.arrow, vectors.arrow, picks.arrow, meta.json. */
@@ -82,10 +105,9 @@ export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promis
   const source = options.source ?? (await siteCatalog(log));
   const { catalog } = source;
   log(`site: ${catalog.movies.length} movies, ${catalog.series.length} series (${catalog.meta.source})`);
-  const vectors = await (options.vectors ?? ((c) => loadCatalogVectors(c)))(catalog);
+  const { movies, series: seriesVectors, float: vectors } = await siteVectors(source, options, log);
   const limit = options.vectorLimit ?? numberSetting("MARQUEE_SITE_VECTOR_LIMIT", 20_000);
-  const movieVectors = limitVectors(quantizeInt8(vectors.movies), limit);
-  const seriesVectors = quantizeInt8(vectors.series);
+  const movieVectors = limitVectors(movies, limit);
   if (movieVectors.ids.length < catalog.movies.length) {
     log(`site: shipping vectors for the ${movieVectors.ids.length} most popular of ${catalog.movies.length} movies (MARQUEE_SITE_VECTOR_LIMIT)`);
   }

@@ -6,11 +6,16 @@
 //   "MQVC1\n" | u32 header length | header JSON {embedderId, dims, count} | zero padding to 4 bytes
 //   | count x 32-byte sha256 keys | count x dims float32
 import { createHash } from "node:crypto";
+//
+// Several processes may embed into the same file at once (parallel data loaders, a CLI run
+// beside a build). Every save therefore merges what is on disk into what it holds, under
+// a short lock, before the atomic rename: no writer drops another's vectors.
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { cacheDir } from "../lib/config.ts";
 import { progressReporter, type Embedder } from "../lib/embeddings.ts";
+import { withFileLock } from "./file-lock.ts";
 
 const MAGIC = Buffer.from("MQVC1\n");
 const KEY_BYTES = 32;
@@ -115,6 +120,44 @@ export async function writeVectorCache(file: string, embedderId: string, content
   }
 }
 
+/** Identity of the file's current version; a rename by another writer changes it. */
+async function fileVersion(file: string): Promise<string | undefined> {
+  try {
+    const info = await stat(file);
+    return `${info.ino}:${info.size}:${info.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function checkDims(file: string, embedder: Embedder, dims: number): void {
+  if (dims !== embedder.dims) {
+    throw new VectorCacheError(
+      `vector cache ${file} has ${dims}-d vectors but ${embedder.id} gives ${embedder.dims}-d; delete the file and rebuild`,
+    );
+  }
+}
+
+/**
+ * Saves `contents` to `file` without losing vectors another process saved meanwhile: under
+ * the file's lock, whatever is on disk (when it changed since `seen`) is merged into
+ * `contents` first. Returns the version written, the next call's `seen`.
+ */
+async function saveMerged(file: string, embedder: Embedder, contents: CacheContents, seen: string | undefined): Promise<string | undefined> {
+  return withFileLock(`${file}.lock`, async () => {
+    const version = await fileVersion(file);
+    if (version !== undefined && version !== seen) {
+      const onDisk = await readVectorCache(file, embedder.id);
+      if (onDisk) {
+        checkDims(file, embedder, onDisk.dims);
+        for (const [key, vector] of onDisk.vectors) if (!contents.vectors.has(key)) contents.vectors.set(key, vector);
+      }
+    }
+    await writeVectorCache(file, embedder.id, contents);
+    return fileVersion(file);
+  });
+}
+
 /**
  * Embeds `texts` with `embedder`, reusing cached vectors; only texts not seen before with
  * this embedder id are sent to it (each distinct text once). Returns one vector per text.
@@ -125,12 +168,10 @@ export async function embedWithCache(
   options: VectorCacheOptions = {},
 ): Promise<Float32Array[]> {
   const file = vectorCacheFile(options.dir ?? path.join(cacheDir(), "vectors"), embedder.id);
+  // Version before contents: if the file is replaced in between, the next save merges again.
+  let seen = await fileVersion(file);
   const cached = await readVectorCache(file, embedder.id);
-  if (cached && cached.dims !== embedder.dims) {
-    throw new VectorCacheError(
-      `vector cache ${file} has ${cached.dims}-d vectors but ${embedder.id} gives ${embedder.dims}-d; delete the file and rebuild`,
-    );
-  }
+  if (cached) checkDims(file, embedder, cached.dims);
   const contents: CacheContents = cached ?? { dims: embedder.dims, vectors: new Map() };
   const keys = texts.map(textKey);
   const missing = new Map<string, string>();
@@ -159,7 +200,7 @@ export async function embedWithCache(
     });
     const done = start + part.length;
     if (done === pending.length || Date.now() - lastSave >= (options.checkpointSeconds ?? 30) * 1000) {
-      await writeVectorCache(file, embedder.id, contents);
+      seen = await saveMerged(file, embedder, contents, seen);
       lastSave = Date.now();
     }
     report(done);

@@ -1,0 +1,162 @@
+// The vectors Parquet artefact: every movie and series of a catalogue embedded (through the
+// vector cache, so only new texts are embedded), quantised to int8 and written beside the
+// catalogue as movie-vectors.parquet and series-vectors.parquet. The site loader reads them
+// when they are fresh; `npm run data:vectors` builds them ahead of a site build.
+import { existsSync, statSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Catalog } from "../lib/catalog.ts";
+import { createEmbedder, type Embedder } from "../lib/embeddings.ts";
+import { dequantize, quantizeInt8, type Int8VectorSet } from "../lib/vectors.ts";
+import { activeCatalog } from "./active-catalog.ts";
+import { CATALOG_FILES, readCatalog } from "./catalog-store.ts";
+import { VectorFileError, loadCatalogVectors, readVectorsParquet, writeVectorsParquet, type CatalogVectors } from "./vectors.ts";
+
+export const VECTOR_FILES = { movies: "movie-vectors.parquet", series: "series-vectors.parquet" } as const;
+
+export interface CatalogVectorFiles {
+  dir: string;
+  embedderId: string;
+  movies: Int8VectorSet;
+  series: Int8VectorSet;
+  /** Texts sent to the embedder by this call (0 when everything came from the cache or the files). */
+  embedded: number;
+  /** Whether this call wrote the files (false: fresh files were read). */
+  built: boolean;
+}
+
+export interface BuildVectorsOptions {
+  /** Catalogue directory; default: the active catalogue (TMDB, import, or the demo). */
+  catalogDir?: string;
+  /** Default: createEmbedder() with the configured backend. */
+  embedder?: Embedder;
+  /** The catalogue in catalogDir, when the caller has already read it. */
+  catalog?: Catalog;
+  /** Vector cache directory. Default: cacheDir()/vectors. */
+  cacheDir?: string;
+  log?: (line: string) => void;
+}
+
+const stderr = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Counts the texts an embedder is asked for, so a build can say how much it embedded. */
+function counted(inner: Embedder): { embedder: Embedder; count: () => number } {
+  let texts = 0;
+  const embedder: Embedder = {
+    id: inner.id,
+    dims: inner.dims,
+    embed: (batch) => {
+      texts += batch.length;
+      return inner.embed(batch);
+    },
+  };
+  return { embedder, count: () => texts };
+}
+
+async function resolveDir(options: BuildVectorsOptions, log: (line: string) => void): Promise<string> {
+  return options.catalogDir ? path.resolve(options.catalogDir) : (await activeCatalog({ log })).dir;
+}
+
+/** Embeds the catalogue (cache first) and writes both vector files, each atomically. */
+export async function buildCatalogVectors(options: BuildVectorsOptions = {}): Promise<CatalogVectorFiles> {
+  const log = options.log ?? stderr;
+  const dir = await resolveDir(options, log);
+  const catalog = options.catalog ?? (await readCatalog(dir));
+  if (catalog.movies.length === 0 || catalog.series.length === 0) {
+    throw new VectorFileError(
+      `the catalogue in ${dir} has ${catalog.movies.length} movies and ${catalog.series.length} series; vectors need both. Rebuild the catalogue (npm run data:refresh or data:import)`,
+    );
+  }
+  const { embedder, count } = counted(options.embedder ?? (await createEmbedder({ log })));
+  const vectors = await loadCatalogVectors(catalog, { embedder, cacheDir: options.cacheDir });
+  const movies = quantizeInt8(vectors.movies);
+  const series = quantizeInt8(vectors.series);
+  await writeVectorsParquet(movies, path.join(dir, VECTOR_FILES.movies));
+  await writeVectorsParquet(series, path.join(dir, VECTOR_FILES.series));
+  return { dir, embedderId: embedder.id, movies, series, embedded: count(), built: true };
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+/**
+ * Why the vector files in `dir` cannot be used as they are, or null when they can: both
+ * present, written after the catalogue's meta.json, and holding `embedderId`'s vectors for
+ * exactly the catalogue's titles in catalogue order.
+ */
+export async function vectorFilesStatus(
+  dir: string,
+  embedderId: string,
+  catalog: Catalog,
+): Promise<{ reason: string } | { reason: null; movies: Int8VectorSet; series: Int8VectorSet }> {
+  const files = { movies: path.join(dir, VECTOR_FILES.movies), series: path.join(dir, VECTOR_FILES.series) };
+  const missing = Object.values(files).filter((f) => !existsSync(f));
+  if (missing.length > 0) return { reason: `${missing.map((f) => path.basename(f)).join(" and ")} missing` };
+  const metaTime = statSync(path.join(dir, CATALOG_FILES.meta)).mtimeMs;
+  if (Object.values(files).some((f) => statSync(f).mtimeMs < metaTime)) return { reason: "older than the catalogue" };
+  let movies: Int8VectorSet;
+  let series: Int8VectorSet;
+  try {
+    [movies, series] = await Promise.all([readVectorsParquet(files.movies), readVectorsParquet(files.series)]);
+  } catch (error) {
+    return { reason: `unreadable (${(error as Error).message})` };
+  }
+  for (const set of [movies, series]) {
+    if (set.embedderId !== embedderId) return { reason: `made with ${set.embedderId}, not the configured ${embedderId}` };
+  }
+  if (!sameIds(movies.ids, catalog.movies.map((m) => m.id)) || !sameIds(series.ids, catalog.series.map((s) => s.id))) {
+    return { reason: "their titles differ from the catalogue's" };
+  }
+  return { reason: null, movies, series };
+}
+
+/** The catalogue's vector files: read when fresh for the configured embedder, else (re)built first. */
+export async function catalogVectorFiles(options: BuildVectorsOptions = {}): Promise<CatalogVectorFiles> {
+  const log = options.log ?? stderr;
+  const dir = await resolveDir(options, log);
+  const catalog = options.catalog ?? (await readCatalog(dir));
+  const embedder = options.embedder ?? (await createEmbedder({ log }));
+  const status = await vectorFilesStatus(dir, embedder.id, catalog);
+  if (status.reason === null) {
+    log(`vectors: using ${VECTOR_FILES.movies} and ${VECTOR_FILES.series} in ${dir} (${embedder.id})`);
+    return { dir, embedderId: embedder.id, movies: status.movies, series: status.series, embedded: 0, built: false };
+  }
+  log(`vectors: building the vector files in ${dir} (${status.reason})`);
+  return buildCatalogVectors({ ...options, catalogDir: dir, catalog, embedder, log });
+}
+
+/**
+ * Float vectors for the engine from the int8 files, each row renormalised. Everything derived
+ * from the files (site picks, engine shortlists) then agrees with what the browser scores.
+ */
+export function dequantizeCatalogVectors(files: Pick<CatalogVectorFiles, "embedderId" | "movies" | "series">): CatalogVectors {
+  return { embedderId: files.embedderId, movies: dequantize(files.movies), series: dequantize(files.series) };
+}
+
+const USAGE = "usage: tsx loaders/build-vectors.ts [--catalog DIR]";
+
+function parseArgs(argv: string[]): { catalog?: string } {
+  if (argv.length === 0) return {};
+  if (argv[0] === "--catalog" && argv[1] !== undefined && argv.length === 2) return { catalog: argv[1] };
+  throw new Error(`unexpected arguments "${argv.join(" ")}"; ${USAGE}`);
+}
+
+/** CLI (`npm run data:vectors`): writes the vector files beside the catalogue. */
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const result = await buildCatalogVectors({ catalogDir: args.catalog });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  stderr(
+    `vectors: wrote ${result.movies.ids.length} movie and ${result.series.ids.length} series vectors (${result.embedderId}, int8) ` +
+      `to ${result.dir}; ${result.embedded} texts embedded, the rest from the cache; ${seconds} s`,
+  );
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((error: unknown) => {
+    stderr(`vectors: failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}
