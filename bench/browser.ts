@@ -7,14 +7,14 @@
 // Measures (medians over --runs fresh browser contexts, so every load is a cold cache):
 // - first results after navigation for a shared link, and when DuckDB-WASM takes over;
 // - input change → updated results, once DuckDB-WASM is ready (and before, in-page filter);
-// - bytes each page downloads (as served, and gzip-compressed for comparison).
+// - bytes each page downloads: on the wire (the server sends the precompressed .br/.gz
+//   siblings), and what an uncompressed server would send (identity) for comparison.
 // Vectors are cached in MARQUEE_CACHE_DIR (default data/cache), so only the first build
 // embeds the whole catalogue (~10 minutes on 2 cores).
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { gzipSync } from "node:zlib";
 import type { Page } from "playwright-core";
 import { cacheDir } from "../lib/config.ts";
 import { readCatalogMeta } from "../loaders/catalog-store.ts";
@@ -141,17 +141,21 @@ async function pageBytes(harness: Harness, dist: string, pagePath: string, ready
     await page.waitForSelector(ready, { timeout: 60_000 });
     await page.waitForLoadState("networkidle");
     let bytes = 0;
-    let gzip = 0;
+    let identity = 0;
     const byType: Record<string, number> = {};
+    const byEncoding: Record<string, number> = {};
     for (const response of harness.served) {
       bytes += response.bytes;
       const ext = path.extname(response.path) || ".html";
       byType[ext] = (byType[ext] ?? 0) + response.bytes;
+      const encoding = response.encoding ?? "identity";
+      byEncoding[encoding] = (byEncoding[encoding] ?? 0) + 1;
+      // A compressed answer stands for the whole original file.
       const file = path.join(dist, decodeURIComponent(response.path));
-      const html = existsSync(file) && statSync(file).isFile() ? file : `${file.replace(/\/$/, "/index")}.html`;
-      if (response.status === 200 && existsSync(html)) gzip += gzipSync(readFileSync(html), { level: 6 }).length;
+      const original = existsSync(file) && statSync(file).isFile() ? file : `${file.replace(/\/$/, "/index")}.html`;
+      identity += response.encoding && existsSync(original) ? statSync(original).size : response.bytes;
     }
-    return { page: pagePath || "/", requests: harness.served.length, bytes, gzip_bytes: gzip, bytes_by_type: byType };
+    return { page: pagePath || "/", requests: harness.served.length, bytes, identity_bytes: identity, responses_by_encoding: byEncoding, bytes_by_type: byType };
   } finally {
     await context.close();
   }
@@ -195,12 +199,13 @@ async function main() {
     let dist = values.dist ? path.resolve(values.dist) : "";
     let catalog: Record<string, unknown> = { dist };
     let buildMs: number | null = null;
+    let compressMs: number | null = null;
     if (!dist) {
       const catalogDir = values.catalog ? path.resolve(values.catalog) : await benchCatalog(work);
       const meta = await readCatalogMeta(catalogDir);
       catalog = { dir: catalogDir, source: meta.source, ...meta.counts };
       log(`building the site from ${meta.counts.movies} movies and ${meta.counts.series} series (vectors cached in ${cacheDir()})`);
-      const site = await buildSite({ catalogDir, cacheDir: cacheDir(), log: (text) => log(text.split("\n").filter((l) => /^(site|vectors|embeddings|picks)/.test(l)).join("\n")) });
+      const site = await buildSite({ catalogDir, cacheDir: cacheDir(), log: (text) => log(text.split("\n").filter((l) => /^(site|vectors|embeddings|picks|compress)/.test(l)).join("\n")) });
       const previous = cleanup;
       cleanup = () => {
         site.cleanup();
@@ -208,6 +213,7 @@ async function main() {
       };
       dist = site.dist;
       buildMs = Math.round(site.buildMs);
+      compressMs = site.compressed ? Math.round(site.compressed.ms) : null;
     }
     const harness = await startHarness(dist);
     try {
@@ -235,9 +241,10 @@ async function main() {
         duckdb_results_ms: firstFiltered.duckdb_results?.median_ms ?? null,
         input_change_ms: changes.results_built.median_ms,
         index_bytes: bytes[0].bytes,
-        index_gzip_bytes: bytes[0].gzip_bytes,
+        index_identity_bytes: bytes[0].identity_bytes,
         catalog,
         build_ms: buildMs,
+        compress_ms: compressMs,
         first_load: { targets: "first results < 2000 ms", single_series: firstSingle, filtered: firstFiltered },
         input_change: { target: "< 50 ms", duckdb: changes, before_duckdb: beforeDuckDB },
         page_bytes: bytes,

@@ -9,11 +9,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createEmbedder } from "../lib/embeddings.ts";
-import { buildLexicalIndex, lexicalBoosts, titleTokens } from "../lib/lexical.ts";
+import { LEXICAL_WEIGHT, buildLexicalIndex, lexicalBoosts, titleTokens } from "../lib/lexical.ts";
 import { shortlist } from "../lib/shortlist.ts";
 import { rowOf } from "../lib/vectors.ts";
 import { readCatalog } from "../loaders/catalog-store.ts";
-import { LEXICAL_WEIGHT, openEngine } from "../loaders/engine.ts";
+import { openEngine } from "../loaders/engine.ts";
 import { loadCatalogVectors } from "../loaders/vectors.ts";
 import { cosine, fitTfIdf } from "./lib/tfidf.ts";
 import { RAW, rawAvailable, rawCatalogDir } from "./lib/raw-catalog.ts";
@@ -128,7 +128,8 @@ const sweep: Record<string, number> = {};
 for (const w of SWEEP) sweep[String(w)] = (await evaluate(byEmbedding(w), new Map())()).hit_rate_at_10;
 
 // The whole recommend path (shortlist of 30 + fallback rerank to 10), with and without the
-// boost; its hit_rate_at_30 equals its hit rate at 10 (it returns 10).
+// lexical signal (the shortlist boost and the ranker's title overlap); its hit_rate_at_30
+// equals its hit rate at 10 (it returns 10).
 async function engineScore(lexicalWeight: number): Promise<Score> {
   const engine = await openEngine({ catalogDir: dir, vectors, lexicalWeight, log: () => {} });
   try {

@@ -1,12 +1,27 @@
 // Deterministic ranker with explanations, used when no LLM is configured or it fails, and by
 // the site for selections nobody precomputed. Pure and browser-safe: same input, same picks.
-// The score blends story similarity, shared genres, popularity and rating; the reason is
-// written from the data (shared genres, distinctive words both overviews use, similarity).
+// The score blends story similarity, shared genres, popularity and rating, plus title overlap
+// when the caller supplies it; the reason is written from the data (a shared franchise name,
+// shared genres, distinctive words both overviews use, similarity).
 import { tvGenresToMovieGenres } from "./catalog.ts";
+import { sharedTitlePhrases, titleTokens } from "./lexical.ts";
 import type { RerankCandidate, RerankInput, RerankPick, RerankResult, RerankSeries } from "./rerank-types.ts";
 
-/** Weights of the blend; similarity dominates because it is the only signal about the story. */
-export const FALLBACK_WEIGHTS = { similarity: 0.55, genres: 0.2, popularity: 0.15, rating: 0.1 } as const;
+/**
+ * Weights of the blend; similarity dominates because it is the only signal about the story.
+ * `titleOverlap` is added on top, for candidates whose `title_overlap` the caller filled in
+ * (the shortlist's lexical signal): a movie repeating the whole series name gains about a
+ * fifth of the similarity range of the shortlist, enough to keep a franchise title that the
+ * boost brought into the shortlist, not enough to lift a far-off story over close ones.
+ * Candidates without the field score exactly as before.
+ */
+export const FALLBACK_WEIGHTS = { similarity: 0.55, genres: 0.2, popularity: 0.15, rating: 0.1, titleOverlap: 0.1 } as const;
+
+/**
+ * A shared title is named in the reason when the candidate repeats at least this share of a
+ * series name (IDF-weighted): then it is a main reason for the rank, not a shared "Night".
+ */
+export const TITLE_REASON_MIN_OVERLAP = 0.5;
 
 // Bayesian rating: a 9.0 from 12 votes should not beat an 8.2 from 20,000.
 const PRIOR_VOTES = 200;
@@ -155,8 +170,9 @@ function score(c: RerankCandidate, ctx: Context, wanted: Set<string>): number {
   const shared = c.shared_genres.length > 0 ? c.shared_genres.length : c.genres.filter((g) => wanted.has(g)).length;
   const genres = Math.min(1, shared / Math.max(1, Math.min(3, wanted.size)));
   const popularity = ctx.maxLogPopularity > 0 ? Math.log1p(Math.max(0, c.popularity)) / ctx.maxLogPopularity : 0;
+  const titleOverlap = Math.min(1, Math.max(0, c.title_overlap ?? 0));
   const w = FALLBACK_WEIGHTS;
-  return w.similarity * similarity + w.genres * genres + w.popularity * popularity + w.rating * ratingScore(c);
+  return w.similarity * similarity + w.genres * genres + w.popularity * popularity + w.rating * ratingScore(c) + w.titleOverlap * titleOverlap;
 }
 
 function listPhrase(items: readonly string[]): string {
@@ -205,19 +221,34 @@ function closeness(c: RerankCandidate, ctx: Context): string {
   return `${level} in this shortlist (similarity ${c.similarity.toFixed(2)})${rating}.`;
 }
 
+/** Shared terms not already said by the shared title phrases ("Fargo" twice says nothing new). */
+function withoutTitleWords(terms: readonly string[], phrases: readonly string[]): string[] {
+  if (phrases.length === 0) return [...terms];
+  const said = new Set(phrases.flatMap((p) => titleTokens(p)));
+  return terms.filter((t) => !titleTokens(t).every((w) => said.has(w)));
+}
+
 /** A specific 1-2 sentence reason built only from the data. */
 function explain(series: readonly RerankSeries[], c: RerankCandidate, ctx: Context): string {
+  const titled = (c.title_overlap ?? 0) >= TITLE_REASON_MIN_OVERLAP;
   const options = series.map((s) => {
     const genres = c.genres.filter((g) => tvGenresToMovieGenres(s.genres).includes(g));
-    const terms = sharedTerms(seriesText(s), c, ctx);
-    return { s, genres, terms, weight: genres.length + terms.length * 1.5 };
+    const phrases = titled ? sharedTitlePhrases(s.name, c.title) : [];
+    const terms = withoutTitleWords(sharedTerms(seriesText(s), c, ctx), phrases);
+    // The series whose name the title repeats is the one the reason is about.
+    return { s, genres, terms, phrases, weight: (phrases.length ? 100 : 0) + genres.length + terms.length * 1.5 };
   });
   const best = options.reduce((a, b) => (b.weight > a.weight ? b : a), options[0]);
   const name = best?.s.name ?? "the series";
   const genres = (best?.genres.length ? best.genres : series.length === 1 ? c.shared_genres : []).slice(0, 3);
   const terms = (best?.terms ?? []).map((t) => `"${t}"`);
+  const phrases = (best?.phrases ?? []).map((p) => `"${p}"`);
   let first: string;
-  if (genres.length && terms.length) {
+  if (phrases.length) {
+    const also = [...(genres.length ? [`both are ${listPhrase(genres)}`] : []), ...(terms.length ? [`both stories mention ${listPhrase(terms)}`] : [])];
+    const tail = also.length === 2 ? `, ${also[0]}, and ${also[1]}` : also.length === 1 ? `, and ${also[0]}` : "";
+    first = `Its title shares ${listPhrase(phrases)} with ${name}${tail}.`;
+  } else if (genres.length && terms.length) {
     first = `Shares ${listPhrase(genres)} with ${name}, and both stories mention ${listPhrase(terms)}.`;
   } else if (genres.length) {
     first = `Shares ${listPhrase(genres)} with ${name}.`;

@@ -1,5 +1,13 @@
 // Title overlap between series and movies: franchises and spin-offs share names ("Fargo",
-// "Star Trek", "Downton Abbey") that overview embeddings do not always catch. Pure.
+// "Star Trek", "Downton Abbey") that overview embeddings do not always catch. Pure and
+// browser-safe: the engine and the site's Recommend page both import it.
+
+/**
+ * Weight of the title-overlap boost added to the cosine before the shortlist is cut, shared by
+ * the Node engine and the site. Chosen by bench/quality.ts on franchise pairs from the raw
+ * TMDB data (see the report there).
+ */
+export const LEXICAL_WEIGHT = 0.1;
 
 // Words that carry no franchise identity in a title.
 const STOPWORDS = new Set([
@@ -66,8 +74,63 @@ export function lexicalScores(index: LexicalIndex, seriesNames: readonly string[
 
 /** Lexical scores scaled by `weight`, ready to pass to shortlist() as boosts. */
 export function lexicalBoosts(index: LexicalIndex, seriesNames: readonly string[], weight: number): Map<number, number> {
+  return scaledBoosts(weight === 0 ? new Map() : lexicalScores(index, seriesNames), weight);
+}
+
+/** Scores already computed by lexicalScores(), scaled by `weight` (empty when it is 0). */
+export function scaledBoosts(scores: ReadonlyMap<number, number>, weight: number): Map<number, number> {
   const boosts = new Map<number, number>();
   if (weight === 0) return boosts;
-  for (const [id, score] of lexicalScores(index, seriesNames)) boosts.set(id, weight * score);
+  for (const [id, score] of scores) boosts.set(id, weight * score);
   return boosts;
+}
+
+/** Every word of a text, stopwords kept, in titleTokens()' form, joined by single spaces. */
+function foldWords(text: string): string {
+  const words = text
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/['’]s\b/g, "")
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+  return ` ${words.join(" ")} `;
+}
+
+/**
+ * The parts of `title` made of words the series name also has, as written in the title, in
+ * title order. Filler words between two shared words stay inside the phrase when the series
+ * name has the same run of words, so "The Lord of the Rings: The Two Towers" against "The
+ * Lord of the Rings: The Rings of Power" gives ["Lord of the Rings"].
+ */
+export function sharedTitlePhrases(seriesName: string, title: string): string[] {
+  const wanted = new Set(titleTokens(seriesName));
+  if (wanted.size === 0) return [];
+  const name = foldWords(seriesName);
+  const text = title.normalize("NFC");
+  // Words as titleTokens() splits them: a possessive 's stays with its word.
+  const words = [...text.matchAll(/[\p{L}\p{N}]+(?:['’]s(?![\p{L}\p{N}]))?/gu)].map((m) => {
+    const tokens = titleTokens(m[0]);
+    return { start: m.index, end: m.index + m[0].length, shared: tokens.some((t) => wanted.has(t)), filler: tokens.length === 0 };
+  });
+  const phrases: string[] = [];
+  const seen = new Set<string>();
+  let i = 0;
+  while (i < words.length) {
+    if (!words[i].shared) {
+      i++;
+      continue;
+    }
+    let last = i;
+    for (let j = i + 1; j < words.length && (words[j].shared || words[j].filler); j++) {
+      if (words[j].shared && name.includes(foldWords(text.slice(words[i].start, words[j].end)))) last = j;
+    }
+    const phrase = text.slice(words[i].start, words[last].end);
+    if (!seen.has(phrase.toLowerCase())) {
+      seen.add(phrase.toLowerCase());
+      phrases.push(phrase);
+    }
+    i = last + 1;
+  }
+  return phrases;
 }

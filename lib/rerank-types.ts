@@ -15,6 +15,12 @@ export interface RerankCandidate {
   similarity: number;
   /** Movie genres this candidate shares with the chosen series (TV genres already mapped). */
   shared_genres: string[];
+  /**
+   * How much of a chosen series' name its title repeats, 0..1 (lexicalScores() in
+   * lib/lexical.ts: IDF-weighted, best over the series). Absent when the caller has no lexical
+   * signal; the fallback ranker then ranks by the other signals alone.
+   */
+  title_overlap?: number;
 }
 
 export interface RerankSeries {

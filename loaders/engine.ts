@@ -1,25 +1,21 @@
 // The recommendation engine on Node: catalogue + vectors in memory, filters in DuckDB over
 // the catalogue Parquet, then shortlist (cosine, optional lexical boost) and rerank (LLM or
-// the deterministic fallback). Used by `npm run recommend` and the benchmarks.
+// the deterministic fallback, which also sees the title overlap). Used by `npm run recommend`
+// and the benchmarks.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import path from "node:path";
 import { MOVIE_GENRES, sharedGenres, yearOf, type Catalog, type CatalogMeta, type Movie, type Series } from "../lib/catalog.ts";
 import type { Embedder } from "../lib/embeddings.ts";
 import { DEFAULT_FILTERS, buildMovieFilterQuery, validateFilters, type FilterVocabulary, type Filters } from "../lib/filters.ts";
 import { languageNames } from "../lib/languages.ts";
-import { buildLexicalIndex, lexicalBoosts, type LexicalIndex } from "../lib/lexical.ts";
+import { LEXICAL_WEIGHT, buildLexicalIndex, lexicalScores, scaledBoosts, type LexicalIndex } from "../lib/lexical.ts";
 import { rerank, type RerankCandidate, type RerankOptions, type RerankSeries } from "../lib/rerank.ts";
 import { queryVector, shortlist } from "../lib/shortlist.ts";
 import { rowOf } from "../lib/vectors.ts";
 import { activeCatalog } from "./active-catalog.ts";
+import { catalogVectorFiles, dequantizeCatalogVectors } from "./build-vectors.ts";
 import { CATALOG_FILES, connectDuckDB, readCatalog, sqlPath } from "./catalog-store.ts";
 import { loadCatalogVectors, type CatalogVectors } from "./vectors.ts";
-
-/**
- * Weight of the title-overlap boost added to the cosine before the shortlist is cut.
- * Chosen by bench/quality.ts on franchise pairs from the raw TMDB data (see the report there).
- */
-export const LEXICAL_WEIGHT = 0.1;
 
 export interface EngineOptions {
   /** Catalogue directory; default: the active catalogue (TMDB, import, or the demo). */
@@ -28,7 +24,15 @@ export interface EngineOptions {
   embedder?: Embedder;
   /** Vectors already computed for this catalogue (benchmarks, tests); skips embedding. */
   vectors?: CatalogVectors;
-  /** Title-overlap boost weight; 0 turns the lexical signal off. Default LEXICAL_WEIGHT. */
+  /**
+   * Use the catalogue's int8 vector files (what the site ships; built first when stale)
+   * instead of full-precision vectors from the cache. Default false.
+   */
+  vectorFiles?: boolean;
+  /**
+   * Title-overlap boost weight (LEXICAL_WEIGHT in lib/lexical.ts by default); 0 turns the
+   * lexical signal off, both in the shortlist and in the fallback ranker.
+   */
   lexicalWeight?: number;
   /** Passed to rerank (LLM client, cache directory, notice log). */
   rerank?: RerankOptions;
@@ -69,6 +73,8 @@ export interface RecommendedMovie {
   vote_count: number;
   similarity: number;
   shared_genres: string[];
+  /** Share of a chosen series' name the title repeats (0..1); absent with the lexical signal off. */
+  title_overlap?: number;
   reason: string;
   rank: number;
 }
@@ -213,7 +219,11 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const dir = options.catalogDir ? path.resolve(options.catalogDir) : (await activeCatalog({ log })).dir;
   const catalog = await readCatalog(dir);
-  const vectors = options.vectors ?? (await loadCatalogVectors(catalog, { embedder: options.embedder }));
+  const vectors =
+    options.vectors ??
+    (options.vectorFiles
+      ? dequantizeCatalogVectors(await catalogVectorFiles({ catalogDir: dir, catalog, embedder: options.embedder, log }))
+      : await loadCatalogVectors(catalog, { embedder: options.embedder }));
   if (vectors.movies.dims !== vectors.series.dims || vectors.movies.embedderId !== vectors.series.embedderId) {
     throw new RecommendError("movie and series vectors come from different embedders; rebuild the vectors");
   }
@@ -259,7 +269,8 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
         return { vector: vectors.series.data.subarray(row * dims, (row + 1) * dims), weight };
       }),
     );
-    const boosts = lexicon ? lexicalBoosts(lexicon, picked.map((p) => p.series.name), lexicalWeight) : undefined;
+    const overlaps = lexicon ? lexicalScores(lexicon, picked.map((p) => p.series.name)) : null;
+    const boosts = overlaps ? scaledBoosts(overlaps, lexicalWeight) : undefined;
     const hits = shortlist({ query, movies: vectors.movies, allowedIds: allowed, k, mmr: request.mmr, boosts });
 
     const seriesGenres = picked.flatMap((p) => p.series.genre_names);
@@ -276,6 +287,7 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
         vote_count: movie.vote_count,
         similarity: hit.similarity,
         shared_genres: sharedGenres(seriesGenres, movie.genre_names),
+        ...(overlaps ? { title_overlap: overlaps.get(movie.id) ?? 0 } : {}),
       };
     });
     const rerankSeries: RerankSeries[] = picked.map(({ series }) => ({
@@ -302,6 +314,7 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
         vote_count: c.vote_count,
         similarity: c.similarity,
         shared_genres: c.shared_genres,
+        ...(c.title_overlap !== undefined ? { title_overlap: c.title_overlap } : {}),
         reason: pick.reason,
         rank: pick.rank,
       };

@@ -176,6 +176,7 @@ export function engineShortlister(engine: Engine, options: EngineShortlistOption
         vote_count: p.vote_count,
         similarity: p.similarity,
         shared_genres: p.shared_genres,
+        ...(p.title_overlap !== undefined ? { title_overlap: p.title_overlap } : {}),
       }))
       .sort((a, b) => b.similarity - a.similarity || a.id - b.id);
     return {

@@ -25,6 +25,11 @@ catalog_dir="${MARQUEE_CATALOG_DIR:-$app_dir/data/catalog}"
 
 log() { printf '%(%Y-%m-%dT%H:%M:%S%z)T entrypoint[%d] %s\n' -1 "$$" "$*" >&2; }
 
+case "$rebuild_on_start" in
+  auto | 0 | 1) ;;
+  *) log "MARQUEE_REBUILD_ON_START must be auto, 0 or 1, got '$rebuild_on_start'"; exit 2 ;;
+esac
+
 cd "$app_dir"
 mkdir -p "$MARQUEE_SITE_DIR/releases"
 
@@ -65,8 +70,10 @@ if [[ "$rebuild_on_start" == "1" ]] \
   # A restart loop must not refetch TMDB every time: a catalogue younger than a day is reused.
   MARQUEE_REFRESH_MIN_AGE_HOURS="${MARQUEE_REFRESH_MIN_AGE_HOURS:-24}" setsid scripts/rebuild.sh &
   rebuild_pid=$!
+elif [[ "$rebuild_on_start" == "0" ]]; then
+  log "no start-up rebuild (MARQUEE_REBUILD_ON_START=0); the schedule keeps the site current"
 else
-  log "no TMDB credentials and no catalogue: serving the image's site until the schedule runs"
+  log "no TMDB credentials and no catalogue: no start-up rebuild; the schedule keeps the site current"
 fi
 
 # Wait for any job to end. The start-up rebuild ending is normal; the server or the

@@ -91,6 +91,8 @@ fi
 
 # 3. Build straight into a new folder beside the other releases (observablehq.config.ts
 #    takes its output folder from MARQUEE_SITE_OUTPUT). The served folder is never written.
+#    npm's postbuild step (scripts/compress-site.ts) writes the .br/.gz siblings into the
+#    same folder, so a release is published already compressed.
 release_id="$(date -u +%Y%m%dT%H%M%SZ)"
 suffix=0
 while [[ -e "$site_dir/releases/$release_id" ]]; do

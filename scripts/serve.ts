@@ -1,5 +1,6 @@
 // Serves a built site (dist/) over HTTP, with Range requests (DuckDB-WASM reads files in
-// ranges) and long-lived caching for Framework's content-hashed assets.
+// ranges), long-lived caching for Framework's content-hashed assets, and the precompressed
+// `.br`/`.gz` siblings that scripts/compress-site.ts writes after every build.
 //
 //   tsx scripts/serve.ts [--dir dist] [--port 3000] [--host 0.0.0.0]
 //
@@ -15,8 +16,10 @@ import sirv from "sirv";
 export interface ServedResponse {
   path: string;
   status: number;
-  /** Body bytes sent (the Content-Length of the answer). */
+  /** Body bytes sent on the wire (compressed bytes for a compressed answer; 0 for HEAD and 304). */
   bytes: number;
+  /** The Content-Encoding of the answer, when it was compressed. */
+  encoding?: string;
 }
 
 export interface ServeOptions {
@@ -57,6 +60,45 @@ export class ServeError extends Error {
   }
 }
 
+export type PrecompressedEncoding = "br" | "gzip";
+
+/**
+ * The precompressed encodings a request's Accept-Encoding allows, best first. Follows
+ * RFC 9110 §12.5.3: `q=0` refuses a coding, `*` stands for codings not named.
+ */
+export function acceptedEncodings(header: string | undefined): PrecompressedEncoding[] {
+  const weights = new Map<string, number>();
+  for (const part of (header ?? "").split(",")) {
+    const [name, ...params] = part.trim().toLowerCase().split(";");
+    if (!name) continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    weights.set(name === "x-gzip" ? "gzip" : name, Number.isFinite(weight) ? weight : 0);
+  }
+  const allows = (coding: string) => (weights.get(coding) ?? weights.get("*") ?? 0) > 0;
+  return (["br", "gzip"] as const).filter(allows);
+}
+
+/** Counts the body bytes handed to the socket, whatever writes them (sirv pipes a file stream). */
+function countBodyBytes(res: ServerResponse): () => number {
+  let sent = 0;
+  const add = (chunk: unknown, encoding: unknown) => {
+    if (typeof chunk === "string") sent += Buffer.byteLength(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
+    else if (chunk instanceof Uint8Array) sent += chunk.byteLength;
+  };
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.write = ((...args: unknown[]) => {
+    add(args[0], args[1]);
+    return write(...args);
+  }) as ServerResponse["write"];
+  res.end = ((...args: unknown[]) => {
+    add(args[0], args[1]);
+    return end(...args);
+  }) as ServerResponse["end"];
+  return () => sent;
+}
+
 // The site folder may be a symlink that scripts/rebuild.sh swaps (site/current ->
 // releases/<id>) while the server runs. sirv indexes a folder once, so keep an index per
 // release and pick it on each request: a request is answered wholly from one release,
@@ -66,7 +108,9 @@ function releaseSites(dir: string): () => { assets: ReturnType<typeof sirv>; not
   return () => {
     const real = realpathSync(dir);
     if (current?.real !== real) {
-      const assets = sirv(real, { dev: false, etag: true, extensions: ["html"], setHeaders });
+      // brotli/gzip: sirv answers with `x.br` / `x.gz` when the request accepts it and the
+      // sibling exists, with Content-Encoding set and the original's Content-Type.
+      const assets = sirv(real, { dev: false, etag: true, extensions: ["html"], setHeaders, brotli: true, gzip: true });
       current = { real, assets, notFoundPage: path.join(real, "404.html") };
     }
     return current;
@@ -82,8 +126,21 @@ export function startServer(options: ServeOptions): Promise<RunningServer> {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (options.onServed) {
       const served = options.onServed;
-      res.once("finish", () => served({ path: (req.url ?? "/").split("?")[0], status: res.statusCode, bytes: Number(res.getHeader("content-length") ?? 0) }));
+      const sent = countBodyBytes(res);
+      res.once("finish", () => {
+        const bodyless = req.method === "HEAD" || res.statusCode === 304;
+        const encoding = res.getHeader("content-encoding");
+        served({ path: (req.url ?? "/").split("?")[0], status: res.statusCode, bytes: bodyless ? 0 : sent(), ...(encoding ? { encoding: String(encoding) } : {}) });
+      });
     }
+    // sirv picks a sibling by substring matches on this header ("gzip;q=0" would count as
+    // gzip), so it gets only what the client really accepts. A Range request always gets
+    // the identity file: sirv would slice the compressed file instead, and a client reading
+    // bytes 100-199 of the .wasm (DuckDB-WASM, the ship check) needs those bytes, not a
+    // fragment of a brotli stream.
+    req.headers["accept-encoding"] = req.headers.range ? "" : acceptedEncodings(req.headers["accept-encoding"]).join(", ");
+    // Every answer depends on Accept-Encoding, 304s and 404s included, so caches must key on it.
+    res.setHeader("Vary", "Accept-Encoding");
     const { assets, notFoundPage } = siteFor();
     assets(req, res, () => {
       res.statusCode = 404;

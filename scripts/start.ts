@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { catalogDir } from "../lib/config.ts";
+import { compressSite, summarise } from "./compress-site.ts";
 import { closeOnSignals, startServer } from "./serve.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -78,6 +79,10 @@ async function main() {
     await build();
   } else {
     console.log("The site in dist/ is up to date.");
+    // npm run build compresses as its last step; a dist/ built before that step existed, or
+    // a build stopped before it, gets its .br/.gz siblings here (files already done are skipped).
+    const compressed = await compressSite(dist, { log: () => undefined });
+    if (compressed.bytes > 0) console.log(summarise(compressed));
   }
   const port = Number(process.env.PORT ?? 3000);
   const running = await startServer({ dir: dist, port, host: process.env.HOST ?? "127.0.0.1" });

@@ -174,6 +174,26 @@ describe("lexical boost", () => {
   });
 });
 
+describe("title overlap in the ranker", () => {
+  it("hands each shortlisted movie's title overlap to the ranker, which names the shared title", async () => {
+    const boosted = await openEngine({ catalogDir: dir, vectors, log: () => {} });
+    try {
+      const result = await boosted.recommend({ series: [202], useLlm: false, k: 3, limit: 3 });
+      const franchise = result.picks.find((p) => p.id === 113)!;
+      expect(franchise.title_overlap).toBeCloseTo(1);
+      expect(franchise.reason).toMatch(/^Its title shares "Star Voyagers" with Star Voyagers/);
+      expect(result.picks.filter((p) => p.id !== 113).every((p) => p.title_overlap === 0)).toBe(true);
+    } finally {
+      boosted.close();
+    }
+  });
+
+  it("leaves the overlap out when the lexical signal is off", async () => {
+    const result = await engine.recommend({ series: [202], useLlm: false, k: 3, limit: 3 });
+    expect(result.picks.every((p) => p.title_overlap === undefined)).toBe(true);
+  });
+});
+
 describe("with an LLM", () => {
   let mock: MockLlm;
   let llmEngine: Engine;

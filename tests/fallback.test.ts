@@ -57,6 +57,30 @@ describe("fallbackRank", () => {
   });
 });
 
+describe("fallbackRank with the title-overlap signal", () => {
+  const franchise = candidate(1, { title: "El Camino: A Breaking Bad Movie", similarity: 0.58, title_overlap: 1 });
+  const unrelated = candidate(2, { title: "Quiet Harbour", similarity: 0.6, title_overlap: 0 });
+  const filler = [candidate(3, { similarity: 0.4 }), candidate(4, { similarity: 0.2 })];
+
+  it("ranks a franchise-titled candidate above an unrelated one of slightly higher similarity", () => {
+    const result = fallbackRank(rerankInput({ candidates: [unrelated, franchise, ...filler], limit: 2 }));
+    expect(result.picks.map((p) => p.id)).toEqual([1, 2]);
+  });
+
+  it("ranks by similarity as before when no candidate carries the signal", () => {
+    const { title_overlap: _a, ...plainFranchise } = franchise;
+    const { title_overlap: _b, ...plainUnrelated } = unrelated;
+    const result = fallbackRank(rerankInput({ candidates: [plainUnrelated, plainFranchise, ...filler], limit: 2 }));
+    expect(result.picks.map((p) => p.id)).toEqual([2, 1]);
+  });
+
+  it("does not let title overlap lift a far-off story over a close one", () => {
+    const farFranchise = { ...franchise, similarity: 0.25 };
+    const result = fallbackRank(rerankInput({ candidates: [unrelated, farFranchise, ...filler], limit: 4 }));
+    expect(result.picks.map((p) => p.id).indexOf(1)).toBeGreaterThan(result.picks.map((p) => p.id).indexOf(3));
+  });
+});
+
 describe("fallback reasons", () => {
   const reasonFor = (id: number, input = rerankInput({ limit: 5 })) => fallbackRank(input).picks.find((p) => p.id === id)!.reason;
 
@@ -82,6 +106,24 @@ describe("fallback reasons", () => {
   it("states how close the story is, with the similarity and the rating", () => {
     expect(reasonFor(101)).toMatch(/One of the closest story matches in this shortlist \(similarity 0\.71\), rated 7\.8\/10 by 12,000 voters\.$/);
     expect(reasonFor(102)).toMatch(/A looser story match/);
+  });
+
+  it("names the series name a franchise title repeats, as the title writes it", () => {
+    const c = candidate(1, { title: "El Camino: A Breaking Bad Movie", title_overlap: 1 });
+    const reason = fallbackRank(rerankInput({ candidates: [c], limit: 1 })).picks[0].reason;
+    expect(reason).toMatch(/^Its title shares "Breaking Bad" with Breaking Bad, and both are Drama\./);
+  });
+
+  it("keeps the words both stories mention, without repeating the shared title", () => {
+    const c = candidate(1, { title: "El Camino: A Breaking Bad Movie", overview: "The former student of a chemistry teacher flees Albuquerque.", title_overlap: 1 });
+    const reason = fallbackRank(rerankInput({ candidates: [c], limit: 1 })).picks[0].reason;
+    expect(reason).toContain('both stories mention "chemistry teacher"');
+    expect(reason.match(/"Breaking Bad"/g)).toHaveLength(1);
+  });
+
+  it("leaves the title out of the reason when it repeats only a minor part of the series name", () => {
+    const c = candidate(1, { title: "Bad Company", title_overlap: 0.3 });
+    expect(fallbackRank(rerankInput({ candidates: [c], limit: 1 })).picks[0].reason).not.toMatch(/title/);
   });
 
   it("still says something specific when nothing is shared", () => {

@@ -227,4 +227,17 @@ describe("precompute over a small catalogue (engine shortlist, mock LLM)", () =>
       engine.close();
     }
   });
+
+  it("keeps the title overlap the engine measured, so fallback picks rank franchise titles as the site does", async () => {
+    const dir = path.join(work, "catalog-lexical");
+    await writeCatalog(dir, engineCatalog());
+    const engine = await openEngine({ catalogDir: dir, vectors, log: () => undefined });
+    try {
+      const input = (await engineShortlister(engine, { k: 30, limit: 3 })(202))!;
+      expect(input.candidates.find((c) => c.id === 113)!.title_overlap).toBeCloseTo(1);
+      expect(input.candidates.find((c) => c.id === 103)!.title_overlap).toBe(0);
+    } finally {
+      engine.close();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildLexicalIndex, lexicalBoosts, lexicalScores, titleTokens } from "../lib/lexical.ts";
+import { buildLexicalIndex, lexicalBoosts, lexicalScores, scaledBoosts, sharedTitlePhrases, titleTokens } from "../lib/lexical.ts";
 import { ShortlistError, queryVector, shortlist } from "../lib/shortlist.ts";
 import { quantizeInt8, type VectorSet } from "../lib/vectors.ts";
 import { randomUnitVector, seededRandom, syntheticVectorSet, vectorSetOf } from "./fixtures/synthetic-vectors.ts";
@@ -166,5 +166,26 @@ describe("lexical title overlap", () => {
     expect(boosts.get(1)).toBeCloseTo(0.1);
     expect(boosts.get(2)).toBeCloseTo(0.1);
     expect(lexicalBoosts(index, ["Fargo"], 0).size).toBe(0);
+  });
+
+  it("scales precomputed scores exactly as lexicalBoosts does", () => {
+    expect(scaledBoosts(lexicalScores(index, ["Star Trek", "Fargo"]), 0.1)).toEqual(lexicalBoosts(index, ["Star Trek", "Fargo"], 0.1));
+  });
+});
+
+describe("shared title phrases", () => {
+  it("returns the shared words as the title writes them, filler between them included", () => {
+    expect(sharedTitlePhrases("The Lord of the Rings: The Rings of Power", "The Lord of the Rings: The Two Towers")).toEqual(["Lord of the Rings"]);
+    expect(sharedTitlePhrases("Star Trek: Discovery", "Star Trek Into Darkness")).toEqual(["Star Trek"]);
+  });
+
+  it("matches across case, accents and possessives", () => {
+    expect(sharedTitlePhrases("AMELIE", "Le Fabuleux Destin d'Amélie Poulain")).toEqual(["Amélie"]);
+    expect(sharedTitlePhrases("GREY’S ANATOMY", "Grey's Anatomy: The Movie")).toEqual(["Grey's Anatomy"]);
+  });
+
+  it("lists shared words separately when the series name does not have them in that order, and ignores shared filler", () => {
+    expect(sharedTitlePhrases("Night of the Hunter", "The Hunter in the Night")).toEqual(["Hunter", "Night"]);
+    expect(sharedTitlePhrases("The Office", "The Night of the Hunter")).toEqual([]);
   });
 });

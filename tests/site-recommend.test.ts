@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Filters } from "../lib/filters.ts";
 import { quantizeInt8 } from "../lib/vectors.ts";
 import { writeCatalog } from "../loaders/catalog-store.ts";
-import { LEXICAL_WEIGHT as ENGINE_LEXICAL_WEIGHT, openEngine, type Engine } from "../loaders/engine.ts";
+import { openEngine, type Engine } from "../loaders/engine.ts";
 import { moviesToArrow, picksToArrow, seriesToArrow, vectorsToArrow, type PickRow } from "../loaders/site-data.ts";
 import { bundleBrowserLib } from "../loaders/site-build.ts";
 import { siteCatalog } from "./fixtures/site-catalog.ts";
@@ -55,10 +55,6 @@ afterAll(() => {
 });
 
 describe("the page's ranking", () => {
-  it("uses the engine's title-overlap weight", () => {
-    expect(recommend.LEXICAL_WEIGHT).toBe(ENGINE_LEXICAL_WEIGHT);
-  });
-
   const requests: { series: number[]; filters: Filters }[] = [
     { series: [8001], filters: { ageAppropriateOnly: true } },
     { series: [8001, 8002], filters: { genres: ["Crime"], languages: ["en"], ageAppropriateOnly: true } },
@@ -81,6 +77,19 @@ describe("the page's ranking", () => {
       expect(rec.matching).toBe(expected.counts.matching);
     });
   }
+
+  it("hands the title overlap to the ranker: a movie titled after the series ranks higher and says why, at the same similarity", () => {
+    // The same movie, once under its own title and once under the series' name.
+    const retitled = data.movies.map((m) => (m.id === 9010 ? { ...m, title: "Star Voyagers: Galactic Frontier" } : m));
+    const franchiseData = { ...data, movies: retitled, movieById: new Map(retitled.map((m) => [m.id, m])) };
+    const state = { seriesIds: [8002], filters: { ageAppropriateOnly: true } };
+    const ids = filterIds(data.movies, state.filters);
+    const plain = recommend.rankedRecommendation(data, state, ids, "js", { limit: 30 }).items.find((i) => i.movie.id === 9010)!;
+    const titled = recommend.rankedRecommendation(franchiseData, state, ids, "js", { limit: 30 }).items.find((i) => i.movie.id === 9010)!;
+    expect(titled.reason).toMatch(/^Its title shares "Star Voyagers" with Star Voyagers/);
+    expect(titled.rank).toBeLessThan(plain.rank);
+    expect(titled.similarity).toBe(plain.similarity);
+  });
 
   it("shows the precomputed picks for one series with the default filters", () => {
     const rec = recommend.picksRecommendation(data, { seriesIds: [8003], filters: { ageAppropriateOnly: true } })!;

@@ -1,9 +1,13 @@
 // scripts/serve.ts (the static server for dist/) and scripts/start.ts's rebuild decision.
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import http, { type IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveOptionsFromArgs, startServer, type RunningServer } from "../scripts/serve.ts";
+import { compressSite } from "../scripts/compress-site.ts";
+import { acceptedEncodings, serveOptionsFromArgs, startServer, type RunningServer, type ServedResponse } from "../scripts/serve.ts";
 import { buildReason } from "../scripts/start.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "marquee-serve-"));
@@ -78,5 +82,129 @@ describe("npm start's build decision", () => {
     const later = new Date(Date.now() + 1000);
     utimesSync(path.join(source, "index.md"), later, later);
     expect(buildReason(site, [source])).toMatch(/changed since the last build/);
+  });
+});
+
+/** A raw GET: unlike fetch, node:http leaves the body as sent (no automatic decompression). */
+function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      })
+      .on("error", reject);
+  });
+}
+
+describe("compressed answers from the precompressed siblings", () => {
+  const compressedSite = path.join(work, "compressed");
+  const WASM = "_node/@duckdb/duckdb-wasm@1.32.0/dist/duckdb-eh.wasm";
+  const wasm = Buffer.concat([Buffer.from([0, 97, 115, 109, 1, 0, 0, 0]), Buffer.from(Array.from({ length: 30_000 }, (_, i) => (i * 7) % 13))]);
+  const page = `<!doctype html><title>Marquee</title>${"<p>Movies from the series you love.</p>".repeat(80)}`;
+  const noise = randomBytes(8192);
+  const served: ServedResponse[] = [];
+  let compressedServer: RunningServer;
+  const url = (rel: string) => `${compressedServer.url}${rel}`;
+
+  beforeAll(async () => {
+    mkdirSync(path.join(compressedSite, path.dirname(WASM)), { recursive: true });
+    mkdirSync(path.join(compressedSite, "_file", "data"), { recursive: true });
+    writeFileSync(path.join(compressedSite, "index.html"), page);
+    writeFileSync(path.join(compressedSite, "explore.html"), page);
+    writeFileSync(path.join(compressedSite, WASM), wasm);
+    writeFileSync(path.join(compressedSite, "_file", "data", "vectors.0123abcd.arrow"), noise);
+    writeFileSync(path.join(compressedSite, "tiny.js"), "export const a = 1;\n");
+    await compressSite(compressedSite, { log: () => undefined });
+    compressedServer = await startServer({ dir: compressedSite, port: 0, host: "127.0.0.1", onServed: (response) => served.push(response) });
+  });
+
+  afterAll(async () => {
+    await compressedServer?.close();
+  });
+
+  it("sends brotli to a client that accepts it, as application/wasm, varying on Accept-Encoding", async () => {
+    const response = await rawGet(url(WASM), { "Accept-Encoding": "gzip, deflate, br" });
+    expect(response.status).toBe(200);
+    expect(response.headers["content-encoding"]).toBe("br");
+    expect(response.headers["content-type"]).toBe("application/wasm");
+    expect(response.headers.vary).toBe("Accept-Encoding");
+    expect(Number(response.headers["content-length"])).toBe(response.body.length);
+    expect(brotliDecompressSync(response.body)).toEqual(wasm);
+  });
+
+  it("sends gzip to a client that accepts only gzip", async () => {
+    const response = await rawGet(url(WASM), { "Accept-Encoding": "gzip" });
+    expect(response.headers["content-encoding"]).toBe("gzip");
+    expect(response.headers["content-type"]).toBe("application/wasm");
+    expect(gunzipSync(response.body)).toEqual(wasm);
+  });
+
+  it("sends the file itself to a client that accepts no compression, still varying on Accept-Encoding", async () => {
+    const response = await rawGet(url(WASM));
+    expect(response.headers["content-encoding"]).toBeUndefined();
+    expect(response.headers.vary).toBe("Accept-Encoding");
+    expect(response.body).toEqual(wasm);
+  });
+
+  it("honours q=0 as a refusal of that coding", async () => {
+    const response = await rawGet(url(WASM), { "Accept-Encoding": "br;q=0, gzip;q=0.5" });
+    expect(response.headers["content-encoding"]).toBe("gzip");
+    const refused = await rawGet(url(WASM), { "Accept-Encoding": "gzip;q=0, br;q=0" });
+    expect(refused.headers["content-encoding"]).toBeUndefined();
+  });
+
+  it("answers a Range request with the exact bytes of the uncompressed file, even to a brotli client", async () => {
+    const response = await rawGet(url(WASM), { "Accept-Encoding": "br, gzip", Range: "bytes=100-199" });
+    expect(response.status).toBe(206);
+    expect(response.headers["content-encoding"]).toBeUndefined();
+    expect(response.headers["content-range"]).toBe(`bytes 100-199/${wasm.length}`);
+    expect(response.body).toEqual(wasm.subarray(100, 200));
+  });
+
+  it("sends pages compressed as text/html, by clean URL too", async () => {
+    for (const rel of ["", "explore"]) {
+      const response = await rawGet(url(rel), { "Accept-Encoding": "br" });
+      expect(response.headers["content-encoding"]).toBe("br");
+      expect(response.headers["content-type"]).toBe("text/html;charset=utf-8");
+      expect(brotliDecompressSync(response.body).toString()).toBe(page);
+    }
+  });
+
+  it("sends tiny and incompressible files as they are, to any client", async () => {
+    for (const rel of ["tiny.js", "_file/data/vectors.0123abcd.arrow"]) {
+      const response = await rawGet(url(rel), { "Accept-Encoding": "br, gzip" });
+      expect(response.headers["content-encoding"]).toBeUndefined();
+      expect(response.headers.vary).toBe("Accept-Encoding");
+    }
+    expect(existsSync(path.join(compressedSite, "tiny.js.br"))).toBe(false);
+  });
+
+  it("reports the bytes that went on the wire, and their encoding, to onServed", async () => {
+    served.length = 0;
+    await rawGet(url(WASM), { "Accept-Encoding": "br" });
+    await rawGet(url(WASM), { Range: "bytes=0-3" });
+    await rawGet(url("nope.js"));
+    expect(served[0]).toEqual({ path: `/${WASM}`, status: 200, bytes: statSync(path.join(compressedSite, `${WASM}.br`)).size, encoding: "br" });
+    expect(served[1]).toEqual({ path: `/${WASM}`, status: 206, bytes: 4 });
+    expect(served[2]).toMatchObject({ path: "/nope.js", status: 404 });
+    expect(served[2].bytes).toBeGreaterThan(0);
+  });
+});
+
+describe("Accept-Encoding", () => {
+  it("lists brotli before gzip, and neither for an empty header", () => {
+    expect(acceptedEncodings("gzip, deflate, br, zstd")).toEqual(["br", "gzip"]);
+    expect(acceptedEncodings("gzip")).toEqual(["gzip"]);
+    expect(acceptedEncodings(undefined)).toEqual([]);
+    expect(acceptedEncodings("identity")).toEqual([]);
+  });
+
+  it("treats * as every coding not named, and q=0 as a refusal", () => {
+    expect(acceptedEncodings("*")).toEqual(["br", "gzip"]);
+    expect(acceptedEncodings("*;q=0.5, br;q=0")).toEqual(["gzip"]);
+    expect(acceptedEncodings("GZIP;Q=0, x-gzip;q=0")).toEqual([]);
   });
 });

@@ -11,5 +11,5 @@ export type { Int8VectorSet } from "../../lib/vectors.ts";
 export { fallbackRank } from "../../lib/fallback.ts";
 export type { RerankCandidate } from "../../lib/rerank-types.ts";
 export { queryVector, shortlist } from "../../lib/shortlist.ts";
-export { buildLexicalIndex, lexicalBoosts } from "../../lib/lexical.ts";
+export { LEXICAL_WEIGHT, buildLexicalIndex, lexicalScores, scaledBoosts } from "../../lib/lexical.ts";
 export type { LexicalIndex } from "../../lib/lexical.ts";

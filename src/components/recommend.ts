@@ -5,12 +5,14 @@ import type { ResultItem } from "./cards.js";
 import type { ResultPoint } from "./charts.js";
 import { filterIds, isDefaultFilters, movieMatches, normaliseFilters } from "./js-filter.js";
 import {
+  LEXICAL_WEIGHT,
   buildLexicalIndex,
   dequantizeRow,
   fallbackRank,
-  lexicalBoosts,
+  lexicalScores,
   queryVector,
   rowOf,
+  scaledBoosts,
   sharedGenres,
   shortlist,
   type Filters,
@@ -55,12 +57,10 @@ export interface RankOptions {
   candidates?: number;
 }
 
-// The same shortlist size, card count and title-overlap weight as the Node engine
-// (loaders/engine.ts), so the page and `npm run recommend` rank alike; tests/site-recommend
-// checks they stay equal.
+// The same shortlist size and card count as the Node engine (loaders/engine.ts), so the page
+// and `npm run recommend` rank alike (the title-overlap weight is lib/lexical.ts's, shared).
 export const RESULT_LIMIT = 10;
 export const SHORTLIST_SIZE = 30;
-export const LEXICAL_WEIGHT = 0.1;
 
 const lexicons = new WeakMap<readonly SiteMovie[], LexicalIndex>();
 
@@ -186,7 +186,8 @@ export function rankedRecommendation(
   if (allowedIds.length === 0) return { ...empty(engine, noMatchMessage(data, state.filters), notes), matching: 0 };
 
   const query = queryVector(withVectors.map((s) => ({ vector: dequantizeRow(seriesVectors, rowOf(seriesVectors, s.id)) })));
-  const boosts = lexicalBoosts(lexiconOf(data.movies), withVectors.map((s) => s.name), LEXICAL_WEIGHT);
+  const overlaps = lexicalScores(lexiconOf(data.movies), withVectors.map((s) => s.name));
+  const boosts = scaledBoosts(overlaps, LEXICAL_WEIGHT);
   const shortlisted = shortlist({ query, movies: data.vectors.movies, allowedIds, k: Math.max(options.candidates ?? SHORTLIST_SIZE, limit), boosts });
   if (shortlisted.length === 0) {
     return { ...empty(engine, "None of the movies that pass these filters has a story vector in this build. Widen the filters.", notes), matching: allowedIds.length };
@@ -209,6 +210,7 @@ export function rankedRecommendation(
       vote_count: movie.vote_count,
       similarity,
       shared_genres: shared,
+      title_overlap: overlaps.get(id) ?? 0,
     });
   }
   const ranked = fallbackRank({

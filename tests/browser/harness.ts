@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { compressSite, type CompressReport } from "../../scripts/compress-site.ts";
 import { startServer, type RunningServer, type ServedResponse } from "../../scripts/serve.ts";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -40,6 +41,8 @@ export interface BuiltSite {
   /** The throwaway folder holding the source copy, the Framework cache and dist. */
   work: string;
   buildMs: number;
+  /** The .br/.gz siblings written after the build, as npm run build's postbuild step does. */
+  compressed?: CompressReport;
   cleanup(): void;
 }
 
@@ -50,6 +53,8 @@ export interface BuildOptions {
   env?: Record<string, string>;
   /** Build output lines; default: discarded. */
   log?: (text: string) => void;
+  /** Write precompressed siblings like `npm run build` does (default true). */
+  compress?: boolean;
 }
 
 const run = promisify(execFile);
@@ -99,7 +104,9 @@ export async function buildSite(options: BuildOptions): Promise<BuiltSite> {
     options.log?.(stdout + stderr);
     const dist = path.join(work, "dist");
     if (!existsSync(path.join(dist, "index.html"))) throw new Error(`site build produced no index.html:\n${stdout}\n${stderr}`);
-    return { dist, work, buildMs: performance.now() - started, cleanup };
+    const buildMs = performance.now() - started;
+    const compressed = options.compress === false ? undefined : await compressSite(dist, { log: (line) => options.log?.(line) });
+    return { dist, work, buildMs, compressed, cleanup };
   } catch (error) {
     cleanup();
     throw error;

@@ -149,6 +149,24 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
     }
   });
 
+  it("downloads the page, DuckDB-WASM and its worker brotli-compressed, and DuckDB starts from them", async () => {
+    const { context, page, problems } = await openContext(harness);
+    try {
+      harness.served.length = 0;
+      await page.goto(harness.server.url);
+      await waitForResults(page, "duckdb");
+      const encodingOf = (pattern: RegExp) => harness.served.find((r) => pattern.test(r.path))?.encoding;
+      expect(encodingOf(/^\/$/)).toBe("br");
+      expect(encodingOf(/duckdb-eh\.wasm$/)).toBe("br");
+      expect(encodingOf(/duckdb-browser-eh\.worker\.[0-9a-f]{8}\.js$/)).toBe("br");
+      const wasm = harness.served.find((r) => r.path.endsWith("duckdb-eh.wasm"))!;
+      expect(wasm.bytes).toBeLessThan(statSync(path.join(site.dist, wasm.path)).size / 3);
+      expect(problems).toEqual({ errors: [], external: [] });
+    } finally {
+      await context.close();
+    }
+  });
+
   it("shows the language model's precomputed picks, and which model wrote them, for one series with the default filters", async () => {
     const { context, page, problems } = await openContext(harness);
     try {
