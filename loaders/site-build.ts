@@ -44,9 +44,10 @@ export async function bundleBrowserLib(root: string): Promise<string> {
   return outfile;
 }
 
-function statEntries(dir: string, recursive: boolean, out: string[]): void {
+function statEntries(dir: string, recursive: boolean, out: string[], skip: (name: string) => boolean = () => false): void {
   if (!existsSync(dir)) return;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (skip(entry.name)) continue;
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (recursive && entry.name !== "node_modules" && !entry.name.startsWith(".")) statEntries(file, true, out);
@@ -79,7 +80,10 @@ export function dataFingerprint(projectRoot = process.cwd()): string {
   for (const name of OUTPUT_SETTINGS) lines.push(`${name}=${setting(name) ?? ""}`);
   lines.push(`llm-key=${setting("GROQ_API_KEY") ? "yes" : "no"}`);
   lines.push(`tmdb-key=${setting("TMDB_API_KEY") || setting("TMDB_READ_TOKEN") ? "yes" : "no"}`);
-  statEntries(catalogDir(), false, lines);
+  // The build itself writes the vector files beside the catalogue; they follow from the
+  // catalogue and the embedder settings above, so counting them would force a second run.
+  // Lock and temp files come and go during a refresh.
+  statEntries(catalogDir(), false, lines, (name) => name.endsWith("-vectors.parquet") || name.startsWith(".") || name.endsWith(".tmp"));
   statEntries(path.join(projectRoot, "data", "demo"), true, lines);
   statEntries(path.join(projectRoot, "lib"), true, lines);
   statEntries(path.join(projectRoot, "loaders"), true, lines);

@@ -68,6 +68,20 @@ describe("stale loader outputs", () => {
     expect(existsSync(cached)).toBe(false);
   });
 
+  it("keeps them when the build only wrote its vector files and a refresh left a lock", () => {
+    cacheOutput();
+    writeFileSync(path.join(catalog, "movie-vectors.parquet"), "vectors");
+    writeFileSync(path.join(catalog, ".refresh.lock"), "123");
+    expect(invalidateStaleData(root, project)).toBe(false);
+    expect(existsSync(cached)).toBe(true);
+  });
+
+  it("drops them when new precomputed picks arrive", () => {
+    cacheOutput();
+    writeFileSync(path.join(catalog, "picks.parquet"), "picks");
+    expect(invalidateStaleData(root, project)).toBe(true);
+  });
+
   it("drops them when the loader code changed", () => {
     cacheOutput();
     writeFileSync(path.join(project, "lib", "filters.ts"), `export const changed = ${Date.now()};`);
