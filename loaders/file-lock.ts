@@ -1,6 +1,7 @@
 // A short exclusive lock on a file path, for read-modify-write of files several processes
 // share (the vector cache). Unlike refresh-lock.ts's runExclusive, which skips the job when
-// another process ran it, every caller here waits its turn and then runs its own job.
+// another process ran it, every caller here waits its turn and then runs its own job. The lock
+// primitives below (O_EXCL create, stale detection, guarded release) serve both.
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,7 +21,8 @@ export class FileLockError extends Error {
   }
 }
 
-function alive(pid: number): boolean {
+/** True when process `pid` exists (EPERM: it exists but belongs to another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -29,8 +31,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Fresh content for a lock file: our pid on the first line, so others can tell when we died,
+ * then a random token that tells our lock from a successor's, so a takeover of an abandoned
+ * lock never removes a fresh one.
+ */
+export function lockContent(): string {
+  return `${process.pid}\n${randomBytes(8).toString("hex")}\n`;
+}
+
 /** The lock's content when it is abandoned (holder dead or lock too old), else undefined. */
-async function staleContent(file: string, staleMs: number): Promise<string | undefined> {
+export async function staleContent(file: string, staleMs: number): Promise<string | undefined> {
   try {
     const [info, text] = await Promise.all([stat(file), readFile(file, "utf8")]);
     const pid = Number(text.split("\n")[0]);
@@ -42,7 +53,8 @@ async function staleContent(file: string, staleMs: number): Promise<string | und
   }
 }
 
-async function tryCreate(file: string, content: string): Promise<boolean> {
+/** Creates `file` exclusively (O_EXCL) holding `content`; false when someone else holds it. */
+export async function tryCreateLock(file: string, content: string): Promise<boolean> {
   try {
     const handle = await open(file, "wx");
     try {
@@ -58,19 +70,26 @@ async function tryCreate(file: string, content: string): Promise<boolean> {
 }
 
 /**
+ * Removes `file` only while it still holds `content`: our own lock when we finish, or the
+ * abandoned lock we just judged stale (never a lock another process has since created).
+ */
+export async function releaseLock(file: string, content: string): Promise<void> {
+  const current = await readFile(file, "utf8").catch(() => undefined);
+  if (current === content) await rm(file, { force: true });
+}
+
+/**
  * Runs `job` while holding `lockFile` (created with O_EXCL, removed afterwards). Waits while a
  * live process holds it; a lock left by a dead process, or older than `staleMs`, is taken over.
  */
 export async function withFileLock<T>(lockFile: string, job: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
   const { pollMs = 20, staleMs = 5 * 60_000 } = options;
-  // The token tells our lock from a successor's, so a stale-lock takeover never removes a fresh lock.
-  const content = `${process.pid}\n${randomBytes(8).toString("hex")}\n`;
+  const content = lockContent();
   await mkdir(path.dirname(lockFile), { recursive: true });
-  while (!(await tryCreate(lockFile, content))) {
+  while (!(await tryCreateLock(lockFile, content))) {
     const stale = await staleContent(lockFile, staleMs);
     if (stale !== undefined) {
-      const current = await readFile(lockFile, "utf8").catch(() => undefined);
-      if (current === stale) await rm(lockFile, { force: true });
+      await releaseLock(lockFile, stale);
       continue;
     }
     await sleep(pollMs + Math.random() * pollMs);
@@ -78,7 +97,6 @@ export async function withFileLock<T>(lockFile: string, job: () => Promise<T>, o
   try {
     return await job();
   } finally {
-    const current = await readFile(lockFile, "utf8").catch(() => undefined);
-    if (current === content) await rm(lockFile, { force: true });
+    await releaseLock(lockFile, content);
   }
 }

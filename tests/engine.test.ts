@@ -1,5 +1,5 @@
 // The engine on a small catalogue with hand-made vectors, so every expected ranking follows
-// from the vectors below rather than from a model. Axes: [crime, sci-fi, fantasy, comedy].
+// from the vectors in fixtures/engine-catalog.ts rather than from a model.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,37 +8,10 @@ import { FilterError } from "../lib/filters.ts";
 import { GroqChatClient } from "../lib/llm.ts";
 import { writeCatalog } from "../loaders/catalog-store.ts";
 import { SeriesLookupError, closestSeries, foldName, openEngine, type Engine } from "../loaders/engine.ts";
-import type { CatalogVectors } from "../loaders/vectors.ts";
-import { engineCatalog, seriesFixtures } from "./fixtures/engine-catalog.ts";
+import { engineCatalog, engineVectors, seriesFixtures } from "./fixtures/engine-catalog.ts";
 import { startMockLlm, type MockLlm } from "./helpers/mock-llm.ts";
-import { vectorSetOf } from "./fixtures/synthetic-vectors.ts";
 
-const vectors: CatalogVectors = {
-  embedderId: "synthetic",
-  movies: vectorSetOf([
-    [101, [1, 0, 0, 0.05]],
-    [102, [0.95, 0, 0, 0.2]],
-    [103, [0, 1, 0, 0]],
-    [104, [0.1, 0.9, 0, 0]],
-    [105, [0, 0, 0, 1]],
-    [106, [0, 0.2, 1, 0]],
-    [107, [0, 0, 0.1, 1]],
-    [108, [0.99, 0, 0, 0]],
-    [109, [0.5, 0, 0.2, 0]],
-    [110, [0, 0, 0.9, 0.1]],
-    [111, [0.1, 0, 0, 1]],
-    [112, [0.8, 0, 0, 0.3]],
-    [113, [0, 0.1, 0, 1]],
-  ]),
-  series: vectorSetOf([
-    [201, [1, 0, 0, 0]],
-    [202, [0, 1, 0, 0]],
-    [203, [0, 0.1, 1, 0]],
-    [204, [0, 0, 0, 1]],
-    [205, [0.3, 0, 0, 1]],
-    [206, [0.3, 0, 0, 1]],
-  ]),
-};
+const vectors = engineVectors();
 
 let dir: string;
 let engine: Engine;

@@ -15,9 +15,7 @@ import {
   writePicksParquet,
   type PickRow,
 } from "../loaders/precompute-picks.ts";
-import type { CatalogVectors } from "../loaders/vectors.ts";
-import { engineCatalog } from "./fixtures/engine-catalog.ts";
-import { vectorSetOf } from "./fixtures/synthetic-vectors.ts";
+import { engineCatalog, engineVectors } from "./fixtures/engine-catalog.ts";
 import { echoFirstCandidates, startMockLlm, type MockLlm } from "./helpers/mock-llm.ts";
 import { CANDIDATES } from "./helpers/rerank-fixture.ts";
 
@@ -172,33 +170,8 @@ describe("picks Parquet", () => {
 });
 
 describe("precompute over a small catalogue (engine shortlist, mock LLM)", () => {
-  // Axes: [crime, sci-fi, fantasy, comedy]; every movie gets a vector so the shortlist is total.
-  const vectors: CatalogVectors = {
-    embedderId: "synthetic",
-    movies: vectorSetOf([
-      [101, [1, 0, 0, 0.05]],
-      [102, [0.95, 0, 0, 0.2]],
-      [103, [0, 1, 0, 0]],
-      [104, [0.1, 0.9, 0, 0]],
-      [105, [0, 0, 0, 1]],
-      [106, [0, 0.2, 1, 0]],
-      [107, [0, 0, 0.1, 1]],
-      [108, [0.99, 0, 0, 0]],
-      [109, [0.5, 0, 0.2, 0]],
-      [110, [0, 0, 0.9, 0.1]],
-      [111, [0.1, 0, 0, 1]],
-      [112, [0.8, 0, 0, 0.3]],
-      [113, [0, 0.1, 0, 1]],
-    ]),
-    series: vectorSetOf([
-      [201, [1, 0, 0, 0]],
-      [202, [0, 1, 0, 0]],
-      [203, [0, 0.1, 1, 0]],
-      [204, [0, 0, 0, 1]],
-      [205, [0.3, 0, 0, 1]],
-      [206, [0.3, 0, 0, 1]],
-    ]),
-  };
+  // Every movie has a hand-made vector, so the shortlist is total.
+  const vectors = engineVectors();
 
   it("writes the LLM's picks for the most popular series to Parquet, shortlisted under the default filters", async () => {
     const dir = path.join(work, "catalog");
