@@ -218,7 +218,7 @@ function parseArgs(argv: string[]): { catalog?: string; out?: string; limit?: nu
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const engine = await openEngine({ catalogDir: args.catalog, log });
+  const engine = await openEngine({ catalogDir: args.catalog, vectorFiles: true, log });
   try {
     const count = args.limit ?? numberSetting("LLM_PRECOMPUTE_LIMIT", 300);
     const seriesIds = mostPopularSeries(engine, count);
