@@ -48,7 +48,10 @@ const STOPWORDS = new Set(
     "show season episode must find finds found take takes become becomes becoming get gets make makes made begin begins soon set sets " +
     "tell tells try tries trying help helps turn turns lead leads leading face faces around away back still even ever every another much " +
     "many well now whose upon within without across along behind beyond yet though although however meanwhile discover discovers " +
-    "decide decides learn learns start starts known know knows became came come comes went goes going gone including finding little big great good best"
+    "decide decides learn learns start starts known know knows became came come comes went goes going gone including finding little big great good best " +
+    // Genre words: the reason names shared genres already, so "both mention "crime"" adds nothing.
+    "action adventure animation animated comedy comedic crime criminal documentary drama dramatic fantasy history historical horror music musical " +
+    "mystery romance romantic science fiction sci-fi thriller western"
   ).split(" "),
 );
 

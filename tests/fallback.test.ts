@@ -103,6 +103,14 @@ describe("fallback reasons", () => {
     expect(reason).not.toMatch(/badly|destroyed/);
   });
 
+  it("does not cite genre words as shared story words, since it names the shared genres already", () => {
+    const series: RerankSeries = { id: 9, name: "Ledger", year: 2020, genres: ["Crime", "Drama"], overview: "A gripping crime drama about a smuggler who launders money through a bakery." };
+    const c = candidate(1, { genres: ["Crime"], shared_genres: ["Crime"], overview: "A crime thriller and drama in which a smuggler hides his fortune." });
+    const reason = fallbackRank(rerankInput({ series: [series], candidates: [c], limit: 1 })).picks[0].reason;
+    expect(reason).toContain('"smuggler"');
+    expect(reason).not.toMatch(/"(crime|drama|thriller)"/i);
+  });
+
   it("states how close the story is, with the similarity and the rating", () => {
     expect(reasonFor(101)).toMatch(/One of the closest story matches in this shortlist \(similarity 0\.71\), rated 7\.8\/10 by 12,000 voters\.$/);
     expect(reasonFor(102)).toMatch(/A looser story match/);
