@@ -20,8 +20,9 @@ import { cacheDir } from "../lib/config.ts";
 import { readCatalogMeta } from "../loaders/catalog-store.ts";
 import { importCatalog } from "../loaders/import.ts";
 import { browserUnavailable, buildSite, openContext, startHarness, type Harness } from "../tests/browser/harness.ts";
+import { sharedRawDir } from "../lib/config.ts";
 
-const RAW = "/work/shared/data/raw";
+const RAW = sharedRawDir();
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const median = (values: number[]) => {

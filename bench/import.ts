@@ -1,4 +1,4 @@
-// Wall time of importing every file in /work/shared/data/raw (the id-less ones are skipped as
+// Wall time of importing every file in ../shared/data/raw (the id-less ones are skipped as
 // bad files, which also exercises that path) into a temporary catalogue.
 // Usage: node_modules/.bin/tsx bench/import.ts [runs=3]
 // Prints one JSON line on stdout; the importer's progress goes to stderr.
@@ -7,8 +7,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { importCatalog } from "../loaders/import.ts";
+import { sharedRawDir } from "../lib/config.ts";
 
-const RAW = "/work/shared/data/raw";
+const RAW = sharedRawDir();
 const runs = Number(process.argv[2] ?? 3);
 
 if (!existsSync(RAW)) {

@@ -8,8 +8,9 @@ import { parse } from "csv-parse/sync";
 import { TV_GENRES, sharedGenres } from "../lib/catalog.ts";
 import { DEFAULT_FILTERS } from "../lib/filters.ts";
 import type { RerankCandidate, RerankInput, RerankSeries } from "../lib/rerank-types.ts";
+import { sharedRawDir } from "../lib/config.ts";
 
-const RAW = "/work/shared/data/raw";
+const RAW = sharedRawDir();
 export const RAW_MOVIES = `${RAW}/vartika51__recommender-system/top10K-TMDB-movies.csv`;
 const RAW_TV = [`${RAW}/MustakimHF__Content-Strategy-Insights/data/tmdb_popular.csv`, `${RAW}/Anurag-AI-sys__movies_tv_data_ingestion/top_rated_tv.csv`];
 

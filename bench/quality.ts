@@ -4,7 +4,7 @@
 //   - hybrid: the same plus the lexical title-overlap boost (engine weight, and a small sweep),
 //   - tfidf: plain TF-IDF cosine over overviews (bench/lib/tfidf.ts),
 //   - engine: the full recommend path with the fallback ranker (what the CLI shows, no LLM).
-// Runs on the catalogue imported from /work/shared/data/raw (skipped when absent).
+// Runs on the catalogue imported from ../shared/data/raw (skipped when absent).
 // Usage: node_modules/.bin/tsx bench/quality.ts. One JSON line on stdout; progress on stderr.
 import { readFile } from "node:fs/promises";
 import path from "node:path";

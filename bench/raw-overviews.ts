@@ -3,9 +3,11 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { parse } from "csv-parse/sync";
+import path from "node:path";
+import { sharedRawDir } from "../lib/config.ts";
 import { embeddingText } from "../lib/vectors.ts";
 
-export const RAW_TOP10K = "/work/shared/data/raw/vartika51__recommender-system/top10K-TMDB-movies.csv";
+export const RAW_TOP10K = path.join(sharedRawDir(), "vartika51__recommender-system/top10K-TMDB-movies.csv");
 
 export async function rawMovieTexts(limit: number): Promise<string[] | undefined> {
   if (!existsSync(RAW_TOP10K)) return undefined;

@@ -1,5 +1,5 @@
 // The recommend path end to end, warm: the engine opens once on the catalogue imported from
-// /work/shared/data/raw (vectors from the cache after the first run), then answers a mix of
+// ../shared/data/raw (vectors from the cache after the first run), then answers a mix of
 // requests (one and three series, with and without filters) with the fallback ranker, no LLM.
 // Target: warm recommend < 1 s. Usage: node_modules/.bin/tsx bench/recommend.ts [rounds=5]
 // One JSON line on stdout; progress on stderr.

@@ -37,3 +37,11 @@ export function catalogDir(): string {
 export function cacheDir(): string {
   return path.resolve(setting("MARQUEE_CACHE_DIR") ?? "data/cache");
 }
+
+/**
+ * The real TMDB data shared beside the repository (`../shared/data/raw`), used by tests and
+ * benchmarks only; they skip with a notice when it is absent. `MARQUEE_RAW_DIR` overrides it.
+ */
+export function sharedRawDir(): string {
+  return path.resolve(setting("MARQUEE_RAW_DIR") ?? "../shared/data/raw");
+}

@@ -16,8 +16,9 @@ import {
   loadDemoFranchises,
   type DemoFranchise,
 } from "../loaders/demo.ts";
+import { sharedRawDir } from "../lib/config.ts";
 
-const RAW = "/work/shared/data/raw";
+const RAW = sharedRawDir();
 const quiet = { log: () => {} };
 
 let catalog: Catalog;

@@ -1,5 +1,5 @@
 // The TMDB export importer: formats, field mapping, merging, failures, and a full run over the
-// real files in /work/shared/data/raw (skipped with a notice when they are absent).
+// real files in ../shared/data/raw (skipped with a notice when they are absent).
 import { parse as parseCsvSync } from "csv-parse/sync";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -14,11 +14,12 @@ import { ImportFileError, detectFormat, expandInput, openSource, type SourceReco
 import { RowError, builtInGenres, mapRow, parseGenreValue, parsePythonLiteral, resolveGenres } from "../loaders/import-fields.ts";
 import { ImportError, importCatalog, mergeTitleRows, type ImportOptions } from "../loaders/import.ts";
 import { parseCliArguments } from "../scripts/data-import.ts";
+import { sharedRawDir } from "../lib/config.ts";
 
 const run = promisify(execFile);
 const FIXTURES = path.resolve("tests/fixtures/import");
 const fixture = (name: string) => path.join(FIXTURES, name);
-const RAW = "/work/shared/data/raw";
+const RAW = sharedRawDir();
 
 const tempDirs: string[] = [];
 async function tempDir(): Promise<string> {

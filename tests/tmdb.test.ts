@@ -22,11 +22,12 @@ import {
 import { refreshFromTmdb, type RefreshOptions } from "../loaders/tmdb-refresh.ts";
 import { inWindow, rootWindow, splitWindow } from "../loaders/tmdb-windows.ts";
 import { makeTitles, startMockTmdb, type MockTitle, type MockTmdb, type MockTmdbOptions } from "./helpers/mock-tmdb.ts";
+import { sharedRawDir } from "../lib/config.ts";
 
 const API_KEY = "v3-test-key-5f2c9a";
 const READ_TOKEN = "v4-test-token-eyJhbGciOi";
 const ROOT = path.resolve(import.meta.dirname, "..");
-const RAW = "/work/shared/data/raw";
+const RAW = sharedRawDir();
 
 const ENV_NAMES = [
   "TMDB_API_KEY",

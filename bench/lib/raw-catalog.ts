@@ -6,8 +6,9 @@ import path from "node:path";
 import { cacheDir } from "../../lib/config.ts";
 import { hasCatalog } from "../../loaders/catalog-store.ts";
 import { importCatalog } from "../../loaders/import.ts";
+import { sharedRawDir } from "../../lib/config.ts";
 
-export const RAW = "/work/shared/data/raw";
+export const RAW = sharedRawDir();
 
 const file = (p: string) => path.join(RAW, p);
 
