@@ -205,7 +205,7 @@ describe("validating the demo JSON", () => {
 });
 
 const rawPresent = existsSync(RAW);
-if (!rawPresent) console.warn(`demo overview originality test skipped: ${RAW} is absent (see COMMON.md)`);
+if (!rawPresent) console.warn(`demo overview originality test skipped: ${RAW} is absent (set MARQUEE_RAW_DIR to point at the raw TMDB data)`);
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });

@@ -392,7 +392,7 @@ const SOURCES = {
   snandana: `${RAW}/snandana115-byte__ensemble_learning/top_rated_tv.csv`,
 };
 
-if (!existsSync(RAW)) console.warn(`import tests over real data skipped: ${RAW} is absent (see COMMON.md)`);
+if (!existsSync(RAW)) console.warn(`import tests over real data skipped: ${RAW} is absent (set MARQUEE_RAW_DIR to point at the raw TMDB data)`);
 
 async function rawRows(file: string): Promise<Record<string, string>[]> {
   return parseCsvSync(await readFile(file), { columns: true, bom: true }) as Record<string, string>[];
