@@ -19,17 +19,10 @@ import {
   type LexicalIndex,
   type RerankCandidate,
 } from "./lib.bundle.js";
-import type { SiteMovie, SitePick, SiteSeries, SiteVectors } from "./site-data.js";
+import type { LoadedSiteData, SiteMovie, SiteSeries } from "./site-data.js";
 import type { RecommendState } from "./url-state.js";
 
-export interface RecommendData {
-  movies: SiteMovie[];
-  movieById: Map<number, SiteMovie>;
-  series: SiteSeries[];
-  seriesById: Map<number, SiteSeries>;
-  vectors: SiteVectors | null;
-  picks: Map<number, SitePick[]>;
-}
+export type RecommendData = LoadedSiteData;
 
 /** What produced the results: the precomputed picks, the in-page filter or DuckDB-WASM. */
 export type Engine = "picks" | "js" | "duckdb";

@@ -1,27 +1,15 @@
 // Decodes the Arrow IPC files written by loaders/site-data.ts into plain records.
 // Shared by the pages (browser) and the Node tests that check the round trip.
 import { tableFromIPC, type Table } from "apache-arrow";
-import type { Int8VectorSet } from "./lib.bundle.js";
+import type { Int8VectorSet, Movie, Series } from "./lib.bundle.js";
 
-export interface SiteMovie {
-  id: number;
-  title: string;
-  overview: string;
-  release_date: string | null;
+/** A catalogue movie as the browser gets it: no backdrop (the cards don't show one), plus its year. */
+export interface SiteMovie extends Omit<Movie, "backdrop_path"> {
   year: number | null;
-  popularity: number;
-  vote_average: number;
-  vote_count: number;
-  genre_names: string[];
-  language: string;
-  adult: boolean;
-  age_appropriate: boolean;
-  poster_path: string | null;
 }
 
-export interface SiteSeries extends Omit<SiteMovie, "title" | "release_date"> {
-  name: string;
-  first_air_date: string | null;
+export interface SiteSeries extends Omit<Series, "backdrop_path"> {
+  year: number | null;
 }
 
 export interface SitePick {
