@@ -63,18 +63,8 @@ export interface ChosenSeries {
   genres: string[];
 }
 
-export interface RecommendedMovie {
-  id: number;
-  title: string;
-  year: number | null;
-  genres: string[];
-  popularity: number;
-  vote_average: number;
-  vote_count: number;
-  similarity: number;
-  shared_genres: string[];
-  /** Share of a chosen series' name the title repeats (0..1); absent with the lexical signal off. */
-  title_overlap?: number;
+/** A shortlisted movie as the engine returns it: the candidate without its overview, ranked and explained. */
+export interface RecommendedMovie extends Omit<RerankCandidate, "overview"> {
   reason: string;
   rank: number;
 }
