@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { parse } from "csv-parse/sync";
-import { TV_GENRES, sharedGenres } from "../lib/catalog.ts";
+import { TV_GENRES, sharedGenres, yearOf } from "../lib/catalog.ts";
 import { DEFAULT_FILTERS } from "../lib/filters.ts";
 import type { RerankCandidate, RerankInput, RerankSeries } from "../lib/rerank-types.ts";
 import { sharedRawDir } from "../lib/config.ts";
@@ -14,19 +14,9 @@ const RAW = sharedRawDir();
 export const RAW_MOVIES = `${RAW}/vartika51__recommender-system/top10K-TMDB-movies.csv`;
 const RAW_TV = [`${RAW}/MustakimHF__Content-Strategy-Insights/data/tmdb_popular.csv`, `${RAW}/Anurag-AI-sys__movies_tv_data_ingestion/top_rated_tv.csv`];
 
-interface MovieRow {
-  id: number;
-  title: string;
-  year: number | null;
-  genres: string[];
-  overview: string;
-  popularity: number;
-  vote_average: number;
-  vote_count: number;
-}
+type MovieRow = Omit<RerankCandidate, "similarity" | "shared_genres" | "title_overlap">;
 
 const tvGenreName = new Map(TV_GENRES.map((g) => [g.id, g.name]));
-const yearOf = (date: string | undefined) => (date && /^\d{4}/.test(date) ? Number(date.slice(0, 4)) : null);
 
 async function csv(file: string): Promise<Record<string, string>[]> {
   return parse(await readFile(file, "utf8"), { columns: true, skip_empty_lines: true, relax_quotes: true }) as Record<string, string>[];
