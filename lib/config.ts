@@ -28,6 +28,15 @@ export function numberSetting(name: string, fallback: number): number {
   return value;
 }
 
+/** A yes/no setting: 1/true/yes or 0/false/no (any case); anything else is an error naming it. */
+export function booleanSetting(name: string, fallback: boolean): boolean {
+  const raw = setting(name);
+  if (raw === undefined) return fallback;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new Error(`${name} must be 1 or 0 (true or false), got "${raw}"`);
+}
+
 /** Where the active catalogue lives (TMDB refresh or import output). */
 export function catalogDir(): string {
   return path.resolve(setting("MARQUEE_CATALOG_DIR") ?? "data/catalog");

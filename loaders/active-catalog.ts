@@ -2,8 +2,10 @@
 // one, refreshed from TMDB first when credentials are set and it is missing or stale; the
 // demo catalogue when there is nothing else. A failed refresh never costs the last good one.
 // An imported catalogue is never refreshed automatically: only `npm run data:refresh` replaces it.
+// MARQUEE_AUTO_REFRESH=0 turns the automatic refresh off, for jobs (scripts/rebuild.sh) that run
+// `npm run data:refresh` themselves and must not try a refresh that just failed a second time.
 import type { CatalogMeta } from "../lib/catalog.ts";
-import { catalogDir, numberSetting } from "../lib/config.ts";
+import { booleanSetting, catalogDir, numberSetting } from "../lib/config.ts";
 import { hasCatalog, readCatalogMeta } from "./catalog-store.ts";
 import { ensureDemoCatalog } from "./demo.ts";
 import { runExclusive } from "./refresh-lock.ts";
@@ -54,11 +56,16 @@ export async function activeCatalog(options: ActiveCatalogOptions = {}): Promise
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const dir = catalogDir();
   const credentials = hasTmdbCredentials();
+  const autoRefresh = booleanSetting("MARQUEE_AUTO_REFRESH", true);
   const maxAgeDays = numberSetting("MARQUEE_REFRESH_DAYS", 30);
   const current = await existingCatalog(dir, log);
 
   if (current && !credentials) {
     log(`catalogue: using the ${current.meta.source} catalogue in ${dir} (${age(current.meta)}; no TMDB credentials to refresh it)`);
+    return current;
+  }
+  if (current && !autoRefresh) {
+    log(`catalogue: using the ${current.meta.source} catalogue in ${dir} (${age(current.meta)}; MARQUEE_AUTO_REFRESH=0, so no refresh here)`);
     return current;
   }
   if (current?.meta.source === "import") {
@@ -74,7 +81,7 @@ export async function activeCatalog(options: ActiveCatalogOptions = {}): Promise
     return current;
   }
 
-  if (credentials) {
+  if (credentials && autoRefresh) {
     const why = current ? `the catalogue is ${age(current.meta)} (MARQUEE_REFRESH_DAYS=${maxAgeDays})` : `no catalogue in ${dir}`;
     log(`catalogue: refreshing from TMDB: ${why}`);
     try {
@@ -100,9 +107,11 @@ export async function activeCatalog(options: ActiveCatalogOptions = {}): Promise
 
   const demoDir = await ensureDemoCatalog(undefined, { log });
   const meta = await readCatalogMeta(demoDir);
-  const why = credentials
-    ? "the TMDB refresh failed and there is no earlier catalogue"
-    : `no catalogue in ${dir} and no TMDB credentials; set TMDB_API_KEY or TMDB_READ_TOKEN, or run npm run data:import`;
+  const why = !credentials
+    ? `no catalogue in ${dir} and no TMDB credentials; set TMDB_API_KEY or TMDB_READ_TOKEN, or run npm run data:import`
+    : autoRefresh
+      ? "the TMDB refresh failed and there is no earlier catalogue"
+      : `no catalogue in ${dir}, and MARQUEE_AUTO_REFRESH=0 leaves refreshing to npm run data:refresh`;
   log(`catalogue: using the demo catalogue in ${demoDir} (${why})`);
   return { dir: demoDir, meta };
 }

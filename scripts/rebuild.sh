@@ -101,7 +101,9 @@ while [[ -e "$site_dir/releases/$release_id" ]]; do
 done
 partial="$site_dir/releases/.$release_id.partial"
 log "building the site into $partial (npm run build)"
-if ! MARQUEE_SITE_OUTPUT="$partial" run_logged npm run --silent build; then
+# Step 1 already refreshed (or chose not to): MARQUEE_AUTO_REFRESH=0 keeps the build's loaders
+# from trying a refresh that just failed a second time.
+if ! MARQUEE_AUTO_REFRESH=0 MARQUEE_SITE_OUTPUT="$partial" run_logged npm run --silent build; then
   rm -rf "$partial"
   die "build failed"
 fi

@@ -266,6 +266,9 @@ export async function shipCheck({ keep = false } = {}): Promise<ShipReport> {
     const afterStartup = await release();
     const startupStatus = entrypointOutput.match(/start-up rebuild ended with status (\d+)/)?.[1];
     check("a failed refresh still publishes a rebuild from the last good catalogue", startupStatus === "3" && entrypointOutput.includes("REFRESH FAILED") && tmdb.requests() > 0 && afterStartup !== "image" && readlinkSync(path.join(site, "current")) === `releases/${afterStartup}`, `start-up rebuild status ${startupStatus}, TMDB saw ${tmdb.requests()} requests, now serving ${afterStartup}`);
+    // The build after a failed refresh must not try again on its own (MARQUEE_AUTO_REFRESH=0).
+    const buildRefreshes = entrypointOutput.split("\n").filter((line) => line.includes("catalogue: refreshing from TMDB")).length;
+    check("the build does not retry the refresh that just failed", buildRefreshes === 0, `${buildRefreshes} refresh attempts by the build's loaders`);
     const startupLines = entrypointOutput.split("\n").filter((line) => line.includes(" rebuild["));
     check("every rebuild log line carries a timestamp", startupLines.length > 0 && startupLines.every((line) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} rebuild\[\d+\] /.test(line)), `${startupLines.length} lines`);
 

@@ -41,6 +41,7 @@ const ENV_NAMES = [
   "MARQUEE_CATALOG_DIR",
   "MARQUEE_CACHE_DIR",
   "MARQUEE_REFRESH_DAYS",
+  "MARQUEE_AUTO_REFRESH",
 ];
 let savedEnv: Record<string, string | undefined>;
 const temps: string[] = [];
@@ -771,6 +772,34 @@ describe("activeCatalog", () => {
     expect(logged.lines).toHaveLength(1);
     expect(logged.lines[0]).toMatch(/using the import catalogue .*400 days old.*never refreshed automatically.*npm run data:refresh/);
     expect(await snapshot(catalogDirectory)).toEqual(before);
+  });
+
+  it("leaves an old catalogue alone when MARQUEE_AUTO_REFRESH=0, even with credentials", async () => {
+    const server = await tmdbServer();
+    process.env.MARQUEE_AUTO_REFRESH = "0";
+    await writeCatalog(catalogDirectory, smallCatalog(daysAgo(90), "tmdb"));
+    const before = await snapshot(catalogDirectory);
+    const logged = logger();
+    const active = await activeCatalog({ log: logged.log });
+    expect(active.dir).toBe(catalogDirectory);
+    expect(server.requests).toHaveLength(0);
+    expect(logged.lines).toEqual([expect.stringMatching(/using the tmdb catalogue .*90 days old; MARQUEE_AUTO_REFRESH=0/)]);
+    expect(await snapshot(catalogDirectory)).toEqual(before);
+  });
+
+  it("uses the demo without asking TMDB when there is no catalogue and MARQUEE_AUTO_REFRESH=0", async () => {
+    const server = await tmdbServer();
+    process.env.MARQUEE_AUTO_REFRESH = "false";
+    const logged = logger();
+    const active = await activeCatalog({ log: logged.log });
+    expect(active.meta.source).toBe("demo");
+    expect(server.requests).toHaveLength(0);
+    expect(logged.lines.at(-1)).toMatch(/using the demo catalogue .*MARQUEE_AUTO_REFRESH=0 leaves refreshing to npm run data:refresh/);
+  });
+
+  it("rejects a MARQUEE_AUTO_REFRESH that is not yes or no, naming it", async () => {
+    process.env.MARQUEE_AUTO_REFRESH = "sometimes";
+    await expect(activeCatalog({ log: () => {} })).rejects.toThrow(/MARQUEE_AUTO_REFRESH must be 1 or 0.*"sometimes"/);
   });
 
   it("refreshes when there is no catalogue and credentials are set", async () => {
