@@ -60,3 +60,17 @@ export interface RerankResult {
   /** ISO time the picks were generated (for cached LLM answers: when the call was made). */
   generated_at?: string;
 }
+
+/** One precomputed pick of the static site: a row of picks.parquet, and what the pages decode. */
+export interface PickRow {
+  series_id: number;
+  rank: number;
+  movie_id: number;
+  reason: string;
+  /** Shortlist similarity of the movie to the series. */
+  similarity: number | null;
+  source: RerankResult["source"];
+  model: string | null;
+  /** ISO timestamp the pick was generated (for cached LLM answers: the original call). */
+  generated_at: string | null;
+}

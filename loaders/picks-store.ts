@@ -1,22 +1,12 @@
 // The precomputed picks file the static site reads: one row per (series, rank), atomic writes.
 import { rename, rm, mkdir } from "node:fs/promises";
 import path from "node:path";
+import type { PickRow } from "../lib/rerank-types.ts";
 import { connectDuckDB, sqlPath } from "./catalog-store.ts";
 
-export const PICKS_FILE = "picks.parquet";
+export type { PickRow };
 
-export interface PickRow {
-  series_id: number;
-  rank: number;
-  movie_id: number;
-  reason: string;
-  /** Shortlist similarity of the movie to the series. */
-  similarity: number | null;
-  source: "llm" | "fallback";
-  model: string | null;
-  /** ISO timestamp the pick was generated (for cached LLM answers: the original call). */
-  generated_at: string | null;
-}
+export const PICKS_FILE = "picks.parquet";
 
 export const PICK_COLUMNS = [
   ["series_id", "INTEGER"],

@@ -9,7 +9,7 @@ export { languageName } from "../../lib/languages.ts";
 export { dequantizeRow, rowOf } from "../../lib/vectors.ts";
 export type { Int8VectorSet } from "../../lib/vectors.ts";
 export { fallbackRank } from "../../lib/fallback.ts";
-export type { RerankCandidate } from "../../lib/rerank-types.ts";
+export type { PickRow, RerankCandidate } from "../../lib/rerank-types.ts";
 export { queryVector, shortlist } from "../../lib/shortlist.ts";
 export { LEXICAL_WEIGHT, buildLexicalIndex, lexicalScores, scaledBoosts } from "../../lib/lexical.ts";
 export type { LexicalIndex } from "../../lib/lexical.ts";

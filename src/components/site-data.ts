@@ -1,7 +1,7 @@
 // Decodes the Arrow IPC files written by loaders/site-data.ts into plain records.
 // Shared by the pages (browser) and the Node tests that check the round trip.
 import { tableFromIPC, type Table } from "apache-arrow";
-import type { Int8VectorSet, Movie, Series } from "./lib.bundle.js";
+import type { Int8VectorSet, Movie, PickRow, Series } from "./lib.bundle.js";
 
 /** A catalogue movie as the browser gets it: no backdrop (the cards don't show one), plus its year. */
 export interface SiteMovie extends Omit<Movie, "backdrop_path"> {
@@ -12,16 +12,7 @@ export interface SiteSeries extends Omit<Series, "backdrop_path"> {
   year: number | null;
 }
 
-export interface SitePick {
-  series_id: number;
-  rank: number;
-  movie_id: number;
-  reason: string;
-  similarity: number | null;
-  source: "llm" | "fallback";
-  model: string | null;
-  generated_at: string | null;
-}
+export type SitePick = PickRow;
 
 export interface SiteVectors {
   embedderId: string;
