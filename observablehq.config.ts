@@ -8,7 +8,7 @@
 // 2. Cached data-loader outputs are dropped when the catalogue, vectors or picks changed.
 //    Framework reruns a loader only when the loader file itself is newer than its cached
 //    output, which would otherwise ship a stale catalogue after `npm run data:refresh`.
-import { bundleBrowserLib, invalidateStaleData } from "./loaders/site-build.ts";
+import { bundleBrowserLib, invalidateStaleData } from "./loaders/site/build-hooks.ts";
 
 const root = process.env.MARQUEE_SITE_SRC ?? "src";
 

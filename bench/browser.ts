@@ -16,11 +16,11 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { Page } from "playwright-core";
-import { cacheDir } from "../lib/config.ts";
-import { readCatalogMeta } from "../loaders/catalog-store.ts";
-import { importCatalog } from "../loaders/import.ts";
+import { cacheDir } from "../loaders/shared/config.ts";
+import { readCatalogMeta } from "../loaders/catalog/store.ts";
+import { importCatalog } from "../loaders/import/catalog-import.ts";
 import { browserUnavailable, buildSite, openContext, startHarness, type Harness } from "../tests/browser/harness.ts";
-import { sharedRawDir } from "../lib/config.ts";
+import { sharedRawDir } from "../loaders/shared/config.ts";
 
 const RAW = sharedRawDir();
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -3,14 +3,14 @@
 // Prints one JSON line on stdout; progress on stderr. The transformers figure is reported only
 // for the real configured model found locally (never for the tiny test model).
 import path from "node:path";
-import { cacheDir, setting } from "../lib/config.ts";
+import { cacheDir, setting } from "../loaders/shared/config.ts";
 import {
   createEnergeticEmbedder,
   createTransformersEmbedder,
   DEFAULT_EMBEDDING_MODEL,
   findLocalModel,
   type Embedder,
-} from "../lib/embeddings.ts";
+} from "../loaders/vectors/embedders.ts";
 import { rawMovieTexts, RAW_TOP10K } from "./raw-overviews.ts";
 
 const count = Number(process.argv[2] ?? 256);

@@ -6,8 +6,8 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { importCatalog } from "../loaders/import.ts";
-import { sharedRawDir } from "../lib/config.ts";
+import { importCatalog } from "../loaders/import/catalog-import.ts";
+import { sharedRawDir } from "../loaders/shared/config.ts";
 
 const RAW = sharedRawDir();
 const runs = Number(process.argv[2] ?? 3);

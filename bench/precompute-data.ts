@@ -8,7 +8,7 @@ import { parse } from "csv-parse/sync";
 import { TV_GENRES, sharedGenres, yearOf } from "../lib/catalog.ts";
 import { DEFAULT_FILTERS } from "../lib/filters.ts";
 import type { RerankCandidate, RerankInput, RerankSeries } from "../lib/rerank-types.ts";
-import { sharedRawDir } from "../lib/config.ts";
+import { sharedRawDir } from "../loaders/shared/config.ts";
 
 const RAW = sharedRawDir();
 export const RAW_MOVIES = `${RAW}/vartika51__recommender-system/top10K-TMDB-movies.csv`;

@@ -9,12 +9,12 @@ import path from "node:path";
 import { encode as encodeO200kHarmony } from "gpt-tokenizer/encoding/o200k_harmony";
 import llama3Tokenizer from "llama3-tokenizer-js";
 import { fallbackRank } from "../lib/fallback.ts";
-import { GROQ_FREE_TIER, GroqChatClient } from "../lib/llm.ts";
+import { GROQ_FREE_TIER, GroqChatClient } from "../loaders/llm/client.ts";
 import { DEFAULT_BUDGET, buildRerankPrompt } from "../lib/prompt.ts";
-import { SimulatedClock, type RateLimits } from "../lib/rate-limiter.ts";
-import { rerank } from "../lib/rerank.ts";
+import { SimulatedClock, type RateLimits } from "../loaders/llm/pacing.ts";
+import { rerank } from "../loaders/llm/rerank.ts";
 import type { RerankInput } from "../lib/rerank-types.ts";
-import { precomputePicks } from "../loaders/precompute-picks.ts";
+import { precomputePicks } from "../loaders/picks/precompute.ts";
 import { candidateIdsIn, completion, startMockLlm, type MockLlm, type Responder } from "../tests/helpers/mock-llm.ts";
 import { RAW_MOVIES, benchInputs } from "./precompute-data.ts";
 

@@ -8,13 +8,13 @@
 // Usage: node_modules/.bin/tsx bench/quality.ts. One JSON line on stdout; progress on stderr.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { createEmbedder } from "../lib/embeddings.ts";
+import { createEmbedder } from "../loaders/vectors/embedders.ts";
 import { LEXICAL_WEIGHT, buildLexicalIndex, lexicalBoosts, titleTokens } from "../lib/lexical.ts";
 import { shortlist } from "../lib/shortlist.ts";
 import { rowOf } from "../lib/vectors.ts";
-import { readCatalog } from "../loaders/catalog-store.ts";
+import { readCatalog } from "../loaders/catalog/store.ts";
 import { openEngine } from "../loaders/engine.ts";
-import { loadCatalogVectors } from "../loaders/vectors.ts";
+import { loadCatalogVectors } from "../loaders/vectors/catalog-vectors.ts";
 import { cosine, fitTfIdf } from "./lib/tfidf.ts";
 import { RAW, rawAvailable, rawCatalogDir } from "./lib/raw-catalog.ts";
 

@@ -6,11 +6,11 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { cacheDir } from "../lib/config.ts";
-import { createEmbedder } from "../lib/embeddings.ts";
+import { cacheDir } from "../loaders/shared/config.ts";
+import { createEmbedder } from "../loaders/vectors/embedders.ts";
 import { dot, quantizeInt8, type VectorSet } from "../lib/vectors.ts";
-import { embedWithCache } from "../loaders/vector-cache.ts";
-import { writeVectorsParquet } from "../loaders/vectors.ts";
+import { embedWithCache } from "../loaders/vectors/cache.ts";
+import { writeVectorsParquet } from "../loaders/vectors/catalog-vectors.ts";
 import { rawMovieTexts, RAW_TOP10K } from "./raw-overviews.ts";
 
 const count = Number(process.argv[2] ?? 2000);

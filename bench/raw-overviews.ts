@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { parse } from "csv-parse/sync";
 import path from "node:path";
-import { sharedRawDir } from "../lib/config.ts";
+import { sharedRawDir } from "../loaders/shared/config.ts";
 import { embeddingText } from "../lib/vectors.ts";
 
 export const RAW_TOP10K = path.join(sharedRawDir(), "vartika51__recommender-system/top10K-TMDB-movies.csv");

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { refreshFromTmdb } from "../loaders/tmdb-refresh.ts";
+import { refreshFromTmdb } from "../loaders/tmdb/refresh.ts";
 import { makeTitles, startMockTmdb } from "../tests/helpers/mock-tmdb.ts";
 
 const { values } = parseArgs({

@@ -1,7 +1,7 @@
 // The rerank prompt: rules in the system message, the catalogue as delimited JSON data in the
 // user message, and the output schema. Catalogue text comes from TMDB and is untrusted: it only
 // ever appears inside the data block, and the rules say it is never instructions.
-import type { ChatMessage, ResponseFormat, StructuredOutput } from "./llm.ts";
+import type { ChatMessage, ResponseFormat, StructuredOutput } from "./llm-types.ts";
 import type { RerankInput } from "./rerank-types.ts";
 
 /** Bump when the prompt, schema or validation changes: cached answers from older versions are ignored. */

@@ -5,17 +5,17 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import path from "node:path";
 import { MOVIE_GENRES, sharedGenres, yearOf, type Catalog, type CatalogMeta, type Movie, type Series } from "../lib/catalog.ts";
-import type { Embedder } from "../lib/embeddings.ts";
+import type { Embedder } from "./vectors/embedders.ts";
 import { DEFAULT_FILTERS, buildMovieFilterQuery, validateFilters, type FilterVocabulary, type Filters } from "../lib/filters.ts";
 import { languageNames } from "../lib/languages.ts";
 import { LEXICAL_WEIGHT, buildLexicalIndex, lexicalScores, scaledBoosts, type LexicalIndex } from "../lib/lexical.ts";
-import { rerank, type RerankCandidate, type RerankOptions, type RerankSeries } from "../lib/rerank.ts";
+import { rerank, type RerankCandidate, type RerankOptions, type RerankSeries } from "./llm/rerank.ts";
 import { queryVector, shortlist } from "../lib/shortlist.ts";
 import { rowOf } from "../lib/vectors.ts";
-import { activeCatalog } from "./active-catalog.ts";
-import { catalogVectorFiles, dequantizeCatalogVectors } from "./build-vectors.ts";
-import { CATALOG_FILES, connectDuckDB, readCatalog, sqlPath } from "./catalog-store.ts";
-import { loadCatalogVectors, type CatalogVectors } from "./vectors.ts";
+import { activeCatalog } from "./catalog/active.ts";
+import { catalogVectorFiles, dequantizeCatalogVectors } from "./vectors/files.ts";
+import { CATALOG_FILES, connectDuckDB, readCatalog, sqlPath } from "./catalog/store.ts";
+import { loadCatalogVectors, type CatalogVectors } from "./vectors/catalog-vectors.ts";
 
 export interface EngineOptions {
   /** Catalogue directory; default: the active catalogue (TMDB, import, or the demo). */

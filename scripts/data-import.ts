@@ -3,7 +3,7 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { importCatalog } from "../loaders/import.ts";
+import { importCatalog } from "../loaders/import/catalog-import.ts";
 
 const USAGE = `Usage: npm run data:import -- --movies FILE|DIR... [--series FILE|DIR...] [--genres FILE...] [--out DIR] [--skip-bad-files]
 

@@ -3,9 +3,9 @@
 // one-line error and a non-zero exit (2: usage or no credentials, 1: the refresh failed,
 // 130: interrupted). The previous catalogue is left as it was unless the refresh succeeds.
 import { parseArgs } from "node:util";
-import { catalogDir } from "../lib/config.ts";
-import { MISSING_CREDENTIALS_MESSAGE, hasTmdbCredentials } from "../loaders/tmdb-client.ts";
-import { checkLanguage, refreshFromTmdb } from "../loaders/tmdb-refresh.ts";
+import { catalogDir } from "../loaders/shared/config.ts";
+import { MISSING_CREDENTIALS_MESSAGE, hasTmdbCredentials } from "../loaders/tmdb/client.ts";
+import { checkLanguage, refreshFromTmdb } from "../loaders/tmdb/refresh.ts";
 
 const USAGE = `usage: npm run data:refresh -- [--out DIR] [--movies N] [--series N] [--language xx-YY]
   --out DIR        catalogue directory (default $MARQUEE_CATALOG_DIR or data/catalog)

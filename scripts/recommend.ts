@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import type { Filters } from "../lib/filters.ts";
 import { FilterError } from "../lib/filters.ts";
 import { ShortlistError } from "../lib/shortlist.ts";
-import { CatalogStoreError } from "../loaders/catalog-store.ts";
+import { CatalogStoreError } from "../loaders/catalog/store.ts";
 import { RecommendError, SeriesLookupError, openEngine, type Recommendation } from "../loaders/engine.ts";
 
 const USAGE = `Usage: npm run recommend -- --series NAME|ID [--series ...] [options]

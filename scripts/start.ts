@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { catalogDir } from "../lib/config.ts";
+import { catalogDir } from "../loaders/shared/config.ts";
 import { compressSite, summarise } from "./compress-site.ts";
 import { closeOnSignals, startServer } from "./serve.ts";
 

@@ -12,7 +12,7 @@ import {
   tvGenresToMovieGenres,
   type Catalog,
 } from "../lib/catalog.ts";
-import { connectDuckDB, readCatalog, sqlPath, writeCatalog } from "../loaders/catalog-store.ts";
+import { connectDuckDB, readCatalog, sqlPath, writeCatalog } from "../loaders/catalog/store.ts";
 
 function sampleCatalog(): Catalog {
   return {

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MOVIE_GENRES, TV_GENRES, yearOf, type Catalog } from "../lib/catalog.ts";
-import { readCatalog } from "../loaders/catalog-store.ts";
+import { readCatalog } from "../loaders/catalog/store.ts";
 import {
   DEMO_HASH_FILE,
   DEMO_NOTICE,
@@ -15,8 +15,8 @@ import {
   loadDemoCatalog,
   loadDemoFranchises,
   type DemoFranchise,
-} from "../loaders/demo.ts";
-import { sharedRawDir } from "../lib/config.ts";
+} from "../loaders/catalog/demo.ts";
+import { sharedRawDir } from "../loaders/shared/config.ts";
 
 const RAW = sharedRawDir();
 const quiet = { log: () => {} };

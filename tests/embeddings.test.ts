@@ -11,10 +11,10 @@ import {
   ENERGETIC_EMBEDDER_ID,
   EmbedderUnavailableError,
   type Embedder,
-} from "../lib/embeddings.ts";
+} from "../loaders/vectors/embedders.ts";
 import { dequantizeRow, dot, embeddingText, normalise, quantizeInt8, type VectorSet } from "../lib/vectors.ts";
-import { embedWithCache, vectorCacheFile } from "../loaders/vector-cache.ts";
-import { loadCatalogVectors, readVectorsParquet, writeVectorsParquet } from "../loaders/vectors.ts";
+import { embedWithCache, vectorCacheFile } from "../loaders/vectors/cache.ts";
+import { loadCatalogVectors, readVectorsParquet, writeVectorsParquet } from "../loaders/vectors/catalog-vectors.ts";
 import { buildTinyModel, type TinyModel } from "./helpers/tiny-model.ts";
 
 const tempDir = (prefix: string) => mkdtemp(path.join(tmpdir(), `marquee-${prefix}-`));

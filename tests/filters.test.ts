@@ -14,7 +14,7 @@ import {
   validateFilters,
   type Filters,
 } from "../lib/filters.ts";
-import { connectDuckDB, sqlPath, writeCatalog } from "../loaders/catalog-store.ts";
+import { connectDuckDB, sqlPath, writeCatalog } from "../loaders/catalog/store.ts";
 import { engineCatalog, movieFixtures } from "./fixtures/engine-catalog.ts";
 
 let dir: string;

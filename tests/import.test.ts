@@ -9,12 +9,12 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MOVIE_COLUMNS, SERIES_COLUMNS, TV_GENRES, type Catalog } from "../lib/catalog.ts";
-import { connectDuckDB, readCatalog, readCatalogMeta, sqlPath } from "../loaders/catalog-store.ts";
-import { ImportFileError, detectFormat, expandInput, openSource, type SourceRecord } from "../loaders/import-formats.ts";
-import { RowError, builtInGenres, mapRow, parseGenreValue, parsePythonLiteral, resolveGenres } from "../loaders/import-fields.ts";
-import { ImportError, importCatalog, mergeTitleRows, type ImportOptions } from "../loaders/import.ts";
+import { connectDuckDB, readCatalog, readCatalogMeta, sqlPath } from "../loaders/catalog/store.ts";
+import { ImportFileError, detectFormat, expandInput, openSource, type SourceRecord } from "../loaders/import/formats.ts";
+import { RowError, builtInGenres, mapRow, parseGenreValue, parsePythonLiteral, resolveGenres } from "../loaders/import/fields.ts";
+import { ImportError, importCatalog, mergeTitleRows, type ImportOptions } from "../loaders/import/catalog-import.ts";
 import { parseCliArguments } from "../scripts/data-import.ts";
-import { sharedRawDir } from "../lib/config.ts";
+import { sharedRawDir } from "../loaders/shared/config.ts";
 
 const run = promisify(execFile);
 const FIXTURES = path.resolve("tests/fixtures/import");

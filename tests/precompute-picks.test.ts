@@ -2,10 +2,10 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { GroqChatClient, type LlmClientOptions } from "../lib/llm.ts";
-import { ManualClock } from "../lib/rate-limiter.ts";
+import { GroqChatClient, type LlmClientOptions } from "../loaders/llm/client.ts";
+import { ManualClock } from "../loaders/llm/pacing.ts";
 import type { RerankInput, RerankSeries } from "../lib/rerank-types.ts";
-import { writeCatalog } from "../loaders/catalog-store.ts";
+import { writeCatalog } from "../loaders/catalog/store.ts";
 import { openEngine } from "../loaders/engine.ts";
 import {
   engineShortlister,
@@ -14,7 +14,7 @@ import {
   readPicksParquet,
   writePicksParquet,
   type PickRow,
-} from "../loaders/precompute-picks.ts";
+} from "../loaders/picks/precompute.ts";
 import { engineCatalog, engineVectors } from "./fixtures/engine-catalog.ts";
 import { echoFirstCandidates, startMockLlm, type MockLlm } from "./helpers/mock-llm.ts";
 import { CANDIDATES } from "./helpers/rerank-fixture.ts";

@@ -16,8 +16,8 @@ import {
   tarArchive,
   vectorsToArrow,
   type PickRow,
-} from "../loaders/site-data.ts";
-import { buildSiteArchive } from "../loaders/site-sources.ts";
+} from "../loaders/site/arrow.ts";
+import { buildSiteArchive } from "../loaders/site/sources.ts";
 import { decodeMovies, decodePicks, decodeSeries, decodeVectors } from "../src/components/site-data.ts";
 import { engineCatalog } from "./fixtures/engine-catalog.ts";
 

@@ -7,8 +7,8 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { normaliseMovie, type Movie } from "../lib/catalog.ts";
 import { buildMovieFilterQuery, type Filters } from "../lib/filters.ts";
-import { connectDuckDB, sqlPath, writeCatalog } from "../loaders/catalog-store.ts";
-import { bundleBrowserLib } from "../loaders/site-build.ts";
+import { connectDuckDB, sqlPath, writeCatalog } from "../loaders/catalog/store.ts";
+import { bundleBrowserLib } from "../loaders/site/build-hooks.ts";
 import { engineCatalog } from "./fixtures/engine-catalog.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "marquee-site-filters-"));
@@ -16,7 +16,7 @@ let connection: DuckDBConnection;
 let movies: Movie[];
 let jsFilter: typeof import("../src/components/js-filter.ts");
 let decodeMovies: typeof import("../src/components/site-data.ts").decodeMovies;
-let moviesToArrow: typeof import("../loaders/site-data.ts").moviesToArrow;
+let moviesToArrow: typeof import("../loaders/site/arrow.ts").moviesToArrow;
 
 const GENRES = ["Action", "Comedy", "Drama", "Crime", "Science Fiction", "Romance"];
 const LANGUAGES = ["en", "fr", "ja", "es"];
@@ -71,7 +71,7 @@ beforeAll(async () => {
   await bundleBrowserLib("src");
   jsFilter = await import("../src/components/js-filter.ts");
   ({ decodeMovies } = await import("../src/components/site-data.ts"));
-  ({ moviesToArrow } = await import("../loaders/site-data.ts"));
+  ({ moviesToArrow } = await import("../loaders/site/arrow.ts"));
   movies = [...syntheticMovies(300), ...engineCatalog().movies];
   await writeCatalog(work, { movies, series: engineCatalog().series, meta: engineCatalog().meta });
   connection = await connectDuckDB();

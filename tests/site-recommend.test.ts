@@ -6,10 +6,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Filters } from "../lib/filters.ts";
 import { quantizeInt8 } from "../lib/vectors.ts";
-import { writeCatalog } from "../loaders/catalog-store.ts";
+import { writeCatalog } from "../loaders/catalog/store.ts";
 import { openEngine, type Engine } from "../loaders/engine.ts";
-import { moviesToArrow, picksToArrow, seriesToArrow, vectorsToArrow, type PickRow } from "../loaders/site-data.ts";
-import { bundleBrowserLib } from "../loaders/site-build.ts";
+import { moviesToArrow, picksToArrow, seriesToArrow, vectorsToArrow, type PickRow } from "../loaders/site/arrow.ts";
+import { bundleBrowserLib } from "../loaders/site/build-hooks.ts";
 import { siteCatalog } from "./fixtures/site-catalog.ts";
 import { syntheticVectorSet } from "./fixtures/synthetic-vectors.ts";
 

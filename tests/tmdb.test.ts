@@ -9,8 +9,8 @@ import { promisify } from "node:util";
 import { parse as parseCsv } from "csv-parse/sync";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MOVIE_COLUMNS, SERIES_COLUMNS, normaliseMovie, normaliseSeries, type Catalog } from "../lib/catalog.ts";
-import { activeCatalog } from "../loaders/active-catalog.ts";
-import { connectDuckDB, readCatalog, sqlPath, writeCatalog } from "../loaders/catalog-store.ts";
+import { activeCatalog } from "../loaders/catalog/active.ts";
+import { connectDuckDB, readCatalog, sqlPath, writeCatalog } from "../loaders/catalog/store.ts";
 import {
   TmdbAuthError,
   TmdbClient,
@@ -18,11 +18,11 @@ import {
   TmdbResponseError,
   TmdbUnavailableError,
   type TmdbClientOptions,
-} from "../loaders/tmdb-client.ts";
-import { refreshFromTmdb, type RefreshOptions } from "../loaders/tmdb-refresh.ts";
-import { inWindow, rootWindow, splitWindow } from "../loaders/tmdb-windows.ts";
+} from "../loaders/tmdb/client.ts";
+import { refreshFromTmdb, type RefreshOptions } from "../loaders/tmdb/refresh.ts";
+import { inWindow, rootWindow, splitWindow } from "../loaders/tmdb/windows.ts";
 import { makeTitles, startMockTmdb, type MockTitle, type MockTmdb, type MockTmdbOptions } from "./helpers/mock-tmdb.ts";
-import { sharedRawDir } from "../lib/config.ts";
+import { sharedRawDir } from "../loaders/shared/config.ts";
 
 const API_KEY = "v3-test-key-5f2c9a";
 const READ_TOKEN = "v4-test-token-eyJhbGciOi";

@@ -3,10 +3,10 @@
 // reused; the vectors come through the ordinary vector cache, so only the first run embeds.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { cacheDir } from "../../lib/config.ts";
-import { hasCatalog } from "../../loaders/catalog-store.ts";
-import { importCatalog } from "../../loaders/import.ts";
-import { sharedRawDir } from "../../lib/config.ts";
+import { cacheDir } from "../../loaders/shared/config.ts";
+import { hasCatalog } from "../../loaders/catalog/store.ts";
+import { importCatalog } from "../../loaders/import/catalog-import.ts";
+import { sharedRawDir } from "../../loaders/shared/config.ts";
 
 export const RAW = sharedRawDir();
 

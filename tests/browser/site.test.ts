@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildMovieFilterQuery, filtersFromSearchParams } from "../../lib/filters.ts";
-import { connectDuckDB, sqlPath, writeCatalog } from "../../loaders/catalog-store.ts";
+import { connectDuckDB, sqlPath, writeCatalog } from "../../loaders/catalog/store.ts";
 import { ADULT_MOVIE_ID, XSS_MOVIE_ID, XSS_OVERVIEW, siteCatalog } from "../fixtures/site-catalog.ts";
 import { startMockLlm, type MockLlm } from "../helpers/mock-llm.ts";
 import { PROJECT_ROOT, browserUnavailable, buildSite, openContext, startHarness, waitForResults, type BuiltSite, type Harness } from "./harness.ts";

@@ -4,7 +4,7 @@
 // how many texts it embedded.
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { embedWithCache } from "../../loaders/vector-cache.ts";
+import { embedWithCache } from "../../loaders/vectors/cache.ts";
 import { fakeEmbedder } from "./fake-embedder.ts";
 
 const [dir, textsFile, id] = process.argv.slice(2);

@@ -3,7 +3,7 @@
 // interleave, and every call is counted.
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Embedder } from "../../lib/embeddings.ts";
+import type { Embedder } from "../../loaders/vectors/embedders.ts";
 import { randomUnitVector, seededRandom } from "../fixtures/synthetic-vectors.ts";
 
 export interface FakeEmbedderOptions {

@@ -14,11 +14,11 @@
 //   unless skipBadFiles is set (then the file is left out and listed in meta.notes).
 // - Bad rows are reported as file:line and skipped; rows whose merged record still has no
 //   overview, title or language are dropped. Both are counted in meta.dropped.
-import { normaliseMovie, normaliseSeries, type CatalogMeta, type Genre, type Movie, type Series } from "../lib/catalog.ts";
-import { catalogDir } from "../lib/config.ts";
-import { languageNames } from "../lib/languages.ts";
-import { writeCatalog } from "./catalog-store.ts";
-import { ImportFileError, expandInput, openSource, type ImportFormat } from "./import-formats.ts";
+import { normaliseMovie, normaliseSeries, type CatalogMeta, type Genre, type Movie, type Series } from "../../lib/catalog.ts";
+import { catalogDir } from "../shared/config.ts";
+import { languageNames } from "../../lib/languages.ts";
+import { writeCatalog } from "../catalog/store.ts";
+import { ImportFileError, expandInput, openSource, type ImportFormat } from "./formats.ts";
 import {
   RowError,
   addGenres,
@@ -31,7 +31,7 @@ import {
   type GenreLists,
   type Kind,
   type TitleFields,
-} from "./import-fields.ts";
+} from "./fields.ts";
 
 export interface ImportOptions {
   /** Files or directories given to --movies. */

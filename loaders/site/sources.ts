@@ -4,16 +4,16 @@
 // when they are missing, older than the catalogue or made with another embedder.
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Catalog } from "../lib/catalog.ts";
-import { cacheDir, numberSetting } from "../lib/config.ts";
-import type { Embedder } from "../lib/embeddings.ts";
-import { createLlmClient } from "../lib/llm.ts";
-import { quantizeInt8, type Int8VectorSet } from "../lib/vectors.ts";
-import { activeCatalog } from "./active-catalog.ts";
-import { catalogVectorFiles, dequantizeCatalogVectors } from "./build-vectors.ts";
-import { CATALOG_FILES, readCatalog } from "./catalog-store.ts";
-import { openEngine } from "./engine.ts";
-import { PICKS_FILE, engineShortlister, mostPopularSeries, precomputePicks, readPicksParquet } from "./precompute-picks.ts";
+import type { Catalog } from "../../lib/catalog.ts";
+import { cacheDir, numberSetting } from "../shared/config.ts";
+import type { Embedder } from "../vectors/embedders.ts";
+import { createLlmClient } from "../llm/client.ts";
+import { quantizeInt8, type Int8VectorSet } from "../../lib/vectors.ts";
+import { activeCatalog } from "../catalog/active.ts";
+import { catalogVectorFiles, dequantizeCatalogVectors } from "../vectors/files.ts";
+import { CATALOG_FILES, readCatalog } from "../catalog/store.ts";
+import { openEngine } from "../engine.ts";
+import { PICKS_FILE, engineShortlister, mostPopularSeries, precomputePicks, readPicksParquet } from "../picks/precompute.ts";
 import {
   limitVectors,
   moviesToArrow,
@@ -24,8 +24,8 @@ import {
   vectorsToArrow,
   type PickRow,
   type SiteMeta,
-} from "./site-data.ts";
-import type { CatalogVectors } from "./vectors.ts";
+} from "./arrow.ts";
+import type { CatalogVectors } from "../vectors/catalog-vectors.ts";
 
 export type Log = (line: string) => void;
 

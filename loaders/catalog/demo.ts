@@ -14,10 +14,10 @@ import {
   type Movie,
   type RawTitle,
   type Series,
-} from "../lib/catalog.ts";
-import { cacheDir } from "../lib/config.ts";
-import { languageNames } from "../lib/languages.ts";
-import { hasCatalog, writeCatalog } from "./catalog-store.ts";
+} from "../../lib/catalog.ts";
+import { cacheDir } from "../shared/config.ts";
+import { languageNames } from "../../lib/languages.ts";
+import { hasCatalog, writeCatalog } from "./store.ts";
 
 /** Where the demo JSON lives, found from this file so any working directory works. */
 export const DEMO_SOURCE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "data", "demo");

@@ -13,9 +13,9 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { cacheDir } from "../lib/config.ts";
-import { progressReporter, type Embedder } from "../lib/embeddings.ts";
-import { withFileLock } from "./file-lock.ts";
+import { cacheDir } from "../shared/config.ts";
+import { progressReporter, type Embedder } from "./embedders.ts";
+import { withFileLock } from "../shared/file-lock.ts";
 
 const MAGIC = Buffer.from("MQVC1\n");
 const KEY_BYTES = 32;

@@ -9,11 +9,11 @@
 // title more popular than the current N-th best. Titles without a date exist only in the
 // unfiltered query (TMDB leaves them out of any date filter), so those ranked below its
 // 10,000th result are out of reach; the refresh reports how many.
-import { isMissingOverview, normaliseDate, type RawTitle } from "../lib/catalog.ts";
+import { isMissingOverview, normaliseDate, type RawTitle } from "../../lib/catalog.ts";
 import { planPages } from "./page-plan.ts";
-import { TMDB_MAX_PAGE, type TmdbClient } from "./tmdb-client.ts";
-import type { TmdbDiscoverPage, TmdbMediaKind } from "./tmdb-types.ts";
-import { holdsUndated, inWindow, rootWindow, splitWindow, windowLabel, windowParams, type DateWindow } from "./tmdb-windows.ts";
+import { TMDB_MAX_PAGE, type TmdbClient } from "./client.ts";
+import type { TmdbDiscoverPage, TmdbMediaKind } from "./types.ts";
+import { holdsUndated, inWindow, rootWindow, splitWindow, windowLabel, windowParams, type DateWindow } from "./windows.ts";
 import { TopN, ranksBefore, type RankKey } from "./top-n.ts";
 
 /** A discover result in the shape normaliseMovie/normaliseSeries take, genres still as ids. */

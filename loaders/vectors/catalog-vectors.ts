@@ -2,11 +2,11 @@
 // or reads the int8 vector Parquet files the site ships.
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import type { Catalog } from "../lib/catalog.ts";
-import { createEmbedder, type Embedder } from "../lib/embeddings.ts";
-import { embeddingText, quantizeInt8, type Int8VectorSet, type VectorSet } from "../lib/vectors.ts";
-import { connectDuckDB, sqlPath } from "./catalog-store.ts";
-import { embedWithCache } from "./vector-cache.ts";
+import type { Catalog } from "../../lib/catalog.ts";
+import { createEmbedder, type Embedder } from "./embedders.ts";
+import { embeddingText, quantizeInt8, type Int8VectorSet, type VectorSet } from "../../lib/vectors.ts";
+import { connectDuckDB, sqlPath } from "../catalog/store.ts";
+import { embedWithCache } from "./cache.ts";
 
 export interface CatalogVectors {
   movies: VectorSet;

@@ -1,12 +1,12 @@
 // The refresh job: the most popular movies and series from TMDB's discover endpoints,
 // normalised into a catalogue and written atomically. Nothing is written until every
 // request has succeeded, so a failed refresh leaves the previous catalogue as it was.
-import { normaliseMovie, normaliseSeries, type CatalogMeta, type Genre, type Movie, type Series } from "../lib/catalog.ts";
-import { catalogDir, numberSetting, setting } from "../lib/config.ts";
-import { writeCatalog } from "./catalog-store.ts";
-import { TmdbClient, type TmdbClientOptions, type TmdbRetryEvent } from "./tmdb-client.ts";
-import { collectTopTitles, type CollectContext, type KindSpec, type TopTitles } from "./tmdb-top-titles.ts";
-import { parseMovieResult, parseTvResult } from "./tmdb-types.ts";
+import { normaliseMovie, normaliseSeries, type CatalogMeta, type Genre, type Movie, type Series } from "../../lib/catalog.ts";
+import { catalogDir, numberSetting, setting } from "../shared/config.ts";
+import { writeCatalog } from "../catalog/store.ts";
+import { TmdbClient, type TmdbClientOptions, type TmdbRetryEvent } from "./client.ts";
+import { collectTopTitles, type CollectContext, type KindSpec, type TopTitles } from "./top-titles.ts";
+import { parseMovieResult, parseTvResult } from "./types.ts";
 
 export interface RefreshOptions {
   /** Catalogue directory to write; default catalogDir(). */

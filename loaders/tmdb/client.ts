@@ -4,9 +4,9 @@
 // name the endpoint and page, never the URL.
 import pLimit, { type LimitFunction } from "p-limit";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Genre } from "../lib/catalog.ts";
-import { numberSetting, setting } from "../lib/config.ts";
-import { IntervalLimiter } from "./rate-limiter.ts";
+import type { Genre } from "../../lib/catalog.ts";
+import { numberSetting, setting } from "../shared/config.ts";
+import { IntervalLimiter } from "./pacing.ts";
 import {
   TmdbShapeError,
   parseDiscoverPage,
@@ -15,7 +15,7 @@ import {
   statusMessage,
   type TmdbDiscoverPage,
   type TmdbMediaKind,
-} from "./tmdb-types.ts";
+} from "./types.ts";
 
 export const DEFAULT_TMDB_BASE_URL = "https://api.themoviedb.org/3";
 

@@ -4,13 +4,13 @@
 // An imported catalogue is never refreshed automatically: only `npm run data:refresh` replaces it.
 // MARQUEE_AUTO_REFRESH=0 turns the automatic refresh off, for jobs (scripts/rebuild.sh) that run
 // `npm run data:refresh` themselves and must not try a refresh that just failed a second time.
-import type { CatalogMeta } from "../lib/catalog.ts";
-import { booleanSetting, catalogDir, numberSetting } from "../lib/config.ts";
-import { hasCatalog, readCatalogMeta } from "./catalog-store.ts";
+import type { CatalogMeta } from "../../lib/catalog.ts";
+import { booleanSetting, catalogDir, numberSetting } from "../shared/config.ts";
+import { hasCatalog, readCatalogMeta } from "./store.ts";
 import { ensureDemoCatalog } from "./demo.ts";
-import { runExclusive } from "./refresh-lock.ts";
-import { hasTmdbCredentials } from "./tmdb-client.ts";
-import { refreshFromTmdb, type RefreshOptions } from "./tmdb-refresh.ts";
+import { runExclusive } from "../shared/refresh-lock.ts";
+import { hasTmdbCredentials } from "../tmdb/client.ts";
+import { refreshFromTmdb, type RefreshOptions } from "../tmdb/refresh.ts";
 
 export interface ActiveCatalog {
   dir: string;

@@ -6,8 +6,8 @@
 // vectors so vectors from different models are never compared.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { cacheDir, setting } from "./config.ts";
-import { normalise } from "./vectors.ts";
+import { cacheDir, setting } from "../shared/config.ts";
+import { normalise } from "../../lib/vectors.ts";
 
 export interface Embedder {
   /** Stable identity of model + weights + pooling, e.g. `transformers:Xenova/all-MiniLM-L6-v2:q8`. */

@@ -1,7 +1,7 @@
 // Client-side pacing for a rate-limited API: requests and tokens per rolling minute and day.
 // Groq's free tier answers a burst with 429s; waiting here first costs the same time without
 // spending retries. The clock is injected so tests and benchmarks can run a day in a millisecond.
-import { LlmRateLimitError } from "./llm-errors.ts";
+import { LlmRateLimitError } from "../../lib/llm-errors.ts";
 
 export interface Clock {
   now(): number;

@@ -14,7 +14,7 @@ import {
   type CatalogMeta,
   type Movie,
   type Series,
-} from "../lib/catalog.ts";
+} from "../../lib/catalog.ts";
 
 export const CATALOG_FILES = { movies: "movies.parquet", series: "series.parquet", meta: "meta.json" } as const;
 

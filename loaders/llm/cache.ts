@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { RerankInput, RerankResult } from "./rerank-types.ts";
+import type { RerankInput, RerankResult } from "../../lib/rerank-types.ts";
 
 export interface CacheEntry {
   key: string;

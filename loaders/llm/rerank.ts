@@ -4,14 +4,14 @@
 // Flow: cache hit -> answer; else one call; an unusable answer gets exactly one repair call
 // with the problem stated; any LLM failure (auth, rate limit, timeout, bad output...) falls
 // back to the deterministic ranker with a one-line notice. Only LLM answers are cached.
-import { cacheDir as defaultCacheDir } from "./config.ts";
-import { fallbackRank } from "./fallback.ts";
-import { readCached, writeCached, cacheKey } from "./llm-cache.ts";
-import { LlmError, LlmOutputError } from "./llm-errors.ts";
-import { createLlmClient, isReasoningModel, type ChatRequest, type ChatResult, type LlmClient } from "./llm.ts";
-import { DEFAULT_BUDGET, PROMPT_VERSION, buildRerankPrompt, repairMessages, responseFormatFor, type PromptBudget } from "./prompt.ts";
-import { validatePicks } from "./rerank-output.ts";
-import type { RerankInput, RerankResult } from "./rerank-types.ts";
+import { cacheDir as defaultCacheDir } from "../shared/config.ts";
+import { fallbackRank } from "../../lib/fallback.ts";
+import { readCached, writeCached, cacheKey } from "./cache.ts";
+import { LlmError, LlmOutputError } from "../../lib/llm-errors.ts";
+import { createLlmClient, isReasoningModel, type ChatRequest, type ChatResult, type LlmClient } from "./client.ts";
+import { DEFAULT_BUDGET, PROMPT_VERSION, buildRerankPrompt, repairMessages, responseFormatFor, type PromptBudget } from "../../lib/prompt.ts";
+import { validatePicks } from "../../lib/rerank-output.ts";
+import type { RerankInput, RerankResult } from "../../lib/rerank-types.ts";
 
 export type {
   RerankCandidate,
@@ -20,8 +20,8 @@ export type {
   RerankPick,
   RerankResult,
   RerankSeries,
-} from "./rerank-types.ts";
-export { PROMPT_VERSION } from "./prompt.ts";
+} from "../../lib/rerank-types.ts";
+export { PROMPT_VERSION } from "../../lib/prompt.ts";
 
 export interface RerankOptions {
   /** undefined: the client configured by the environment (shared, so pacing is shared); null: fallback only. */

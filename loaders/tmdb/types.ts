@@ -1,6 +1,6 @@
 // TMDB API response shapes and their validation. Everything TMDB sends is untrusted:
 // each response is checked here, once, and the rest of the code trusts these types.
-import type { Genre } from "../lib/catalog.ts";
+import type { Genre } from "../../lib/catalog.ts";
 
 export type TmdbMediaKind = "movie" | "tv";
 

@@ -7,7 +7,7 @@
 // (an hour, on a spent daily quota). We therefore set its maxRetries to 0 and retry here,
 // once per layer, with a cap on how long we are willing to wait.
 import Groq from "groq-sdk";
-import { numberSetting, setting } from "./config.ts";
+import { numberSetting, setting } from "../shared/config.ts";
 import {
   LlmAuthError,
   LlmConfigError,
@@ -18,54 +18,11 @@ import {
   LlmServerError,
   LlmTimeoutError,
   redact,
-} from "./llm-errors.ts";
-import { RateLimiter, formatWait, systemClock, type Clock, type RateLimits } from "./rate-limiter.ts";
+} from "../../lib/llm-errors.ts";
+import type { ChatCallOptions, ChatMessage, ChatRequest, ChatResult, LlmClient, StructuredOutput } from "../../lib/llm-types.ts";
+import { RateLimiter, formatWait, systemClock, type Clock, type RateLimits } from "./pacing.ts";
 
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
-
-export type ResponseFormat =
-  | { type: "json_schema"; json_schema: { name: string; strict: boolean; schema: Record<string, unknown> } }
-  | { type: "json_object" };
-
-export type StructuredOutput = "json_schema" | "json_object";
-
-export interface ChatRequest {
-  messages: ChatMessage[];
-  responseFormat?: ResponseFormat;
-  temperature?: number;
-  maxTokens?: number;
-  /** Completion tokens we expect (for token-per-minute pacing before the server tells us). */
-  expectedCompletionTokens?: number;
-}
-
-export interface ChatUsage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-}
-
-export interface ChatResult {
-  content: string;
-  model: string;
-  usage: ChatUsage | null;
-  ms: number;
-  finishReason: string | null;
-}
-
-export interface ChatCallOptions {
-  timeoutMs?: number;
-  maxRetries?: number;
-}
-
-export interface LlmClient {
-  readonly model: string;
-  /** Which response_format this model accepts: strict JSON schema (gpt-oss) or JSON mode. */
-  readonly structuredOutput: StructuredOutput;
-  chat(request: ChatRequest, options?: ChatCallOptions): Promise<ChatResult>;
-}
+export type { ChatCallOptions, ChatMessage, ChatRequest, ChatResult, ChatUsage, LlmClient, ResponseFormat, StructuredOutput } from "../../lib/llm-types.ts";
 
 export const DEFAULT_MODEL = "openai/gpt-oss-20b";
 export const GROQ_BASE_URL = "https://api.groq.com";

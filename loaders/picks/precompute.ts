@@ -4,17 +4,17 @@
 // free tier happens in the client's rate limiter. Without an LLM the picks are fallback picks.
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { yearOf } from "../lib/catalog.ts";
-import { cacheDir, numberSetting } from "../lib/config.ts";
-import { createLlmClient, type LlmClient } from "../lib/llm.ts";
-import { LlmRateLimitError } from "../lib/llm-errors.ts";
-import { formatWait, systemClock, type Clock } from "../lib/rate-limiter.ts";
-import { rerank } from "../lib/rerank.ts";
-import type { RerankCandidate, RerankInput, RerankResult } from "../lib/rerank-types.ts";
-import { openEngine, type Engine } from "./engine.ts";
-import { PICKS_FILE, writePicksParquet, type PickRow } from "./picks-store.ts";
+import { yearOf } from "../../lib/catalog.ts";
+import { cacheDir, numberSetting } from "../shared/config.ts";
+import { createLlmClient, type LlmClient } from "../llm/client.ts";
+import { LlmRateLimitError } from "../../lib/llm-errors.ts";
+import { formatWait, systemClock, type Clock } from "../llm/pacing.ts";
+import { rerank } from "../llm/rerank.ts";
+import type { RerankCandidate, RerankInput, RerankResult } from "../../lib/rerank-types.ts";
+import { openEngine, type Engine } from "../engine.ts";
+import { PICKS_FILE, writePicksParquet, type PickRow } from "./store.ts";
 
-export { PICKS_FILE, PICK_COLUMNS, readPicksParquet, writePicksParquet, type PickRow } from "./picks-store.ts";
+export { PICKS_FILE, PICK_COLUMNS, readPicksParquet, writePicksParquet, type PickRow } from "./store.ts";
 
 /** Builds the rerank input for one series (shortlist under the default filters); null skips it. */
 export type ShortlistFor = (seriesId: number) => Promise<RerankInput | null>;

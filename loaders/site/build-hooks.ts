@@ -4,7 +4,7 @@ import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { cacheDir, catalogDir, setting } from "../lib/config.ts";
+import { cacheDir, catalogDir, setting } from "../shared/config.ts";
 
 /** Where the pages' single import of lib/ code comes from, relative to the source root. */
 export const LIB_ENTRY = "components/lib-exports.ts";

@@ -1,8 +1,8 @@
 // The precomputed picks file the static site reads: one row per (series, rank), atomic writes.
 import { rename, rm, mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { PickRow } from "../lib/rerank-types.ts";
-import { connectDuckDB, sqlPath } from "./catalog-store.ts";
+import type { PickRow } from "../../lib/rerank-types.ts";
+import { connectDuckDB, sqlPath } from "../catalog/store.ts";
 
 export type { PickRow };
 

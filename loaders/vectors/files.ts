@@ -5,12 +5,12 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Catalog } from "../lib/catalog.ts";
-import { createEmbedder, type Embedder } from "../lib/embeddings.ts";
-import { dequantize, quantizeInt8, type Int8VectorSet } from "../lib/vectors.ts";
-import { activeCatalog } from "./active-catalog.ts";
-import { CATALOG_FILES, readCatalog } from "./catalog-store.ts";
-import { VectorFileError, loadCatalogVectors, readVectorsParquet, writeVectorsParquet, type CatalogVectors } from "./vectors.ts";
+import type { Catalog } from "../../lib/catalog.ts";
+import { createEmbedder, type Embedder } from "./embedders.ts";
+import { dequantize, quantizeInt8, type Int8VectorSet } from "../../lib/vectors.ts";
+import { activeCatalog } from "../catalog/active.ts";
+import { CATALOG_FILES, readCatalog } from "../catalog/store.ts";
+import { VectorFileError, loadCatalogVectors, readVectorsParquet, writeVectorsParquet, type CatalogVectors } from "./catalog-vectors.ts";
 
 export const VECTOR_FILES = { movies: "movie-vectors.parquet", series: "series-vectors.parquet" } as const;
 

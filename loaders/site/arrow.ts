@@ -20,9 +20,9 @@ import {
   vectorFromArray,
   type Vector,
 } from "apache-arrow";
-import type { CatalogMeta, Movie, Series } from "../lib/catalog.ts";
-import type { Int8VectorSet } from "../lib/vectors.ts";
-import type { PickRow } from "./picks-store.ts";
+import type { CatalogMeta, Movie, Series } from "../../lib/catalog.ts";
+import type { Int8VectorSet } from "../../lib/vectors.ts";
+import type { PickRow } from "../picks/store.ts";
 
 export type { PickRow };
 

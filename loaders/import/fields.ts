@@ -9,7 +9,7 @@ import {
   normaliseMovie,
   type Genre,
   type RawTitle,
-} from "../lib/catalog.ts";
+} from "../../lib/catalog.ts";
 
 export type Kind = "movie" | "tv";
 
