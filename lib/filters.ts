@@ -1,5 +1,6 @@
-// The visitor's filters: their shape, validation, URL form and the one SQL builder that
-// applies them. Pure and browser-safe: the same SQL runs on @duckdb/node-api and DuckDB-WASM.
+// The visitor's filters: their shape, validation, URL form, the one SQL builder that applies
+// them and its exact JS twin. Pure and browser-safe: the same SQL runs on @duckdb/node-api and
+// DuckDB-WASM, and the JS twin on decoded rows.
 
 export interface Filters {
   genres?: string[];
@@ -130,6 +131,74 @@ export function buildMovieFilterQuery(filters: Filters, options: FilterQueryOpti
     params.push(integer(finite(options.limit, "limit"), "limit"));
   }
   return { sql, params };
+}
+
+// The exact JS twin of the SQL above, for rows already in memory (the page filters without
+// DuckDB-WASM). tests/lib/filters-parity.test.ts checks over random filter sets that it
+// selects exactly the rows the SQL selects, in the same order.
+
+export interface FilterableMovie {
+  id: number;
+  popularity: number;
+  vote_count: number;
+  genre_names: readonly string[];
+  language: string;
+  year: number | null;
+  age_appropriate: boolean;
+}
+
+export function movieMatches(movie: FilterableMovie, filters: Filters): boolean {
+  const genres = filters.genres ?? [];
+  if (genres.length > 0) {
+    const has = (g: string) => movie.genre_names.includes(g);
+    if (filters.genreMode === "all" ? !genres.every(has) : !genres.some(has)) return false;
+  }
+  const languages = filters.languages ?? [];
+  if (languages.length > 0 && !languages.includes(movie.language)) return false;
+  if (filters.minPopularity !== undefined && !(movie.popularity >= filters.minPopularity)) return false;
+  if (filters.minVotes !== undefined && !(movie.vote_count >= filters.minVotes)) return false;
+  // SQL compares NULL years as unknown, which drops the row once a bound is set.
+  if (filters.yearFrom !== undefined && (movie.year === null || movie.year < filters.yearFrom)) return false;
+  if (filters.yearTo !== undefined && (movie.year === null || movie.year > filters.yearTo)) return false;
+  if (filters.ageAppropriateOnly && !movie.age_appropriate) return false;
+  if (filters.excludeIds?.includes(movie.id)) return false;
+  return true;
+}
+
+/** Ids passing `filters`, in the SQL's order: most popular first, then by id. */
+export function filterIds(movies: readonly FilterableMovie[], filters: Filters): number[] {
+  return movies
+    .filter((m) => movieMatches(m, filters))
+    .sort((a, b) => b.popularity - a.popularity || a.id - b.id)
+    .map((m) => m.id);
+}
+
+/**
+ * Filters in one canonical shape: no empty lists, "any" (the default mode) left out, no
+ * mode without genres. Two states that select the same movies compare equal.
+ */
+export function normaliseFilters(filters: Filters): Filters {
+  const out: Filters = {};
+  if (filters.genres?.length) {
+    out.genres = [...filters.genres];
+    if (filters.genreMode === "all") out.genreMode = "all";
+  }
+  if (filters.languages?.length) out.languages = [...filters.languages];
+  for (const key of ["minPopularity", "minVotes", "yearFrom", "yearTo"] as const) {
+    const value = filters[key];
+    if (value !== undefined && Number.isFinite(value)) out[key] = value;
+  }
+  if (filters.minPopularity === 0) delete out.minPopularity;
+  if (filters.minVotes === 0) delete out.minVotes;
+  out.ageAppropriateOnly = filters.ageAppropriateOnly !== false;
+  if (filters.excludeIds?.length) out.excludeIds = [...filters.excludeIds];
+  return out;
+}
+
+/** Whether the filters are the untouched defaults (the precomputed picks assume them). */
+export function isDefaultFilters(filters: Filters): boolean {
+  const f = normaliseFilters(filters);
+  return JSON.stringify(f) === JSON.stringify(normaliseFilters({ ...DEFAULT_FILTERS }));
 }
 
 export interface FilterVocabulary {

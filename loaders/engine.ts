@@ -1,34 +1,35 @@
-// The recommendation engine on Node: catalogue + vectors in memory, filters in DuckDB over
-// the catalogue Parquet, then shortlist (cosine, optional lexical boost) and rerank (LLM or
-// the deterministic fallback, which also sees the title overlap). Used by `npm run recommend`
-// and the benchmarks.
+// The recommendation engine on Node: the catalogue and its vector files in memory, filters
+// in DuckDB over the catalogue Parquet, then lib/pipeline.ts's one ranking pipeline (the
+// same the page and the precompute use) and the rerank (LLM or the deterministic fallback).
+// Used by `npm run recommend`, `npm run data:picks` and the benchmarks.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import path from "node:path";
-import { MOVIE_GENRES, sharedGenres, yearOf, type Catalog, type CatalogMeta, type Movie, type Series } from "../lib/catalog.ts";
-import type { Embedder } from "./vectors/embedders.ts";
+import { MOVIE_GENRES, yearOf, type Catalog, type CatalogMeta, type Movie, type Series } from "../lib/catalog.ts";
 import { DEFAULT_FILTERS, buildMovieFilterQuery, validateFilters, type FilterVocabulary, type Filters } from "../lib/filters.ts";
 import { languageNames } from "../lib/languages.ts";
-import { LEXICAL_WEIGHT, buildLexicalIndex, lexicalScores, scaledBoosts, type LexicalIndex } from "../lib/lexical.ts";
-import { rerank, type RerankCandidate, type RerankOptions, type RerankSeries } from "./llm/rerank.ts";
-import { queryVector, shortlist } from "../lib/shortlist.ts";
-import { rowOf } from "../lib/vectors.ts";
+import { RESULT_LIMIT, SHORTLIST_SIZE, createRankingContext, rankingInput, type RankableMovie, type RankableSeries, type RankingVectors } from "../lib/pipeline.ts";
+import type { RerankCandidate, RerankInput } from "../lib/rerank-types.ts";
+import { describeSeries, seriesFinder } from "../lib/series-lookup.ts";
 import { activeCatalog } from "./catalog/active.ts";
-import { catalogVectorFiles, dequantizeCatalogVectors } from "./vectors/files.ts";
 import { CATALOG_FILES, connectDuckDB, readCatalog, sqlPath } from "./catalog/store.ts";
-import { loadCatalogVectors, type CatalogVectors } from "./vectors/catalog-vectors.ts";
+import { rerank, type RerankOptions } from "./llm/rerank.ts";
+import type { Embedder } from "./vectors/embedders.ts";
+import { catalogVectorFiles } from "./vectors/files.ts";
+
+export { SeriesLookupError } from "../lib/series-lookup.ts";
+
+/** The vectors an engine ranks on: the catalogue's int8 files by default, as the site. */
+export interface EngineVectors extends RankingVectors {
+  embedderId: string;
+}
 
 export interface EngineOptions {
-  /** Catalogue directory; default: the active catalogue (TMDB, import, or the demo). */
+  /** Catalogue directory; default: the active catalogue (TMDB, import, or the demo), never refreshed here. */
   catalogDir?: string;
-  /** Embedder for the vectors; default: createEmbedder() with the configured backend. */
+  /** Embedder for building stale vector files; default: createEmbedder() with the configured backend. */
   embedder?: Embedder;
-  /** Vectors already computed for this catalogue (benchmarks, tests); skips embedding. */
-  vectors?: CatalogVectors;
-  /**
-   * Use the catalogue's int8 vector files (what the site ships; built first when stale)
-   * instead of full-precision vectors from the cache. Default false.
-   */
-  vectorFiles?: boolean;
+  /** Vectors already computed for this catalogue (benchmarks, tests); skips the vector files. */
+  vectors?: EngineVectors;
   /**
    * Title-overlap boost weight (LEXICAL_WEIGHT in lib/lexical.ts by default); 0 turns the
    * lexical signal off, both in the shortlist and in the fallback ranker.
@@ -63,6 +64,14 @@ export interface ChosenSeries {
   genres: string[];
 }
 
+/** What the reranker gets for a request, with what the engine learnt on the way. */
+export interface Shortlist {
+  input: RerankInput;
+  series: ChosenSeries[];
+  /** Movies passing the filters. */
+  matching: number;
+}
+
 /** A shortlisted movie as the engine returns it: the candidate without its overview, ranked and explained. */
 export interface RecommendedMovie extends Omit<RerankCandidate, "overview"> {
   reason: string;
@@ -85,21 +94,13 @@ export interface Engine {
   catalog: Catalog;
   meta: CatalogMeta;
   dir: string;
-  vectors: CatalogVectors;
+  vectors: EngineVectors;
   findSeries(query: string | number): Series;
+  /** The candidates the reranker sees for a request (lib/pipeline.ts), without reranking. */
+  shortlist(request: RecommendRequest): Promise<Shortlist>;
+  /** rerank(await shortlist(request)), as picks with reasons. */
   recommend(request: RecommendRequest): Promise<Recommendation>;
   close(): void;
-}
-
-export class SeriesLookupError extends Error {
-  constructor(
-    message: string,
-    readonly query: string | number,
-    readonly matches: Series[],
-  ) {
-    super(message);
-    this.name = "SeriesLookupError";
-  }
 }
 
 export class RecommendError extends Error {
@@ -107,83 +108,6 @@ export class RecommendError extends Error {
     super(message);
     this.name = "RecommendError";
   }
-}
-
-/** Lowercase, accent- and punctuation-free form of a name, so "Grey's Anatomy" finds "Greys Anatomy". */
-export function foldName(name: string): string {
-  return name
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/['’]/g, "")
-    .replace(/[^\p{L}\p{N}]+/gu, " ")
-    .trim();
-}
-
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
-
-function describeSeries(s: Series): string {
-  const year = yearOf(s.first_air_date);
-  return `${s.name} (${year ?? "year unknown"}, id ${s.id})`;
-}
-
-/** Up to `count` series whose names come closest to `query`: containing it first, then by edit distance. */
-export function closestSeries(series: readonly Series[], query: string, count = 5): Series[] {
-  const q = foldName(query);
-  return series
-    .map((s) => {
-      const name = foldName(s.name);
-      const contains = q.length > 0 && (name.includes(q) || q.includes(name));
-      return { s, contains, distance: editDistance(q, name) };
-    })
-    .sort((a, b) => Number(b.contains) - Number(a.contains) || a.distance - b.distance || b.s.popularity - a.s.popularity)
-    .slice(0, count)
-    .map((x) => x.s);
-}
-
-function seriesFinder(series: readonly Series[]): (query: string | number) => Series {
-  const byId = new Map(series.map((s) => [s.id, s]));
-  const byName = new Map<string, Series[]>();
-  for (const s of series) {
-    const key = foldName(s.name);
-    byName.set(key, [...(byName.get(key) ?? []), s]);
-  }
-  return (query) => {
-    if (typeof query === "number") {
-      const found = byId.get(query);
-      if (found) return found;
-      throw new SeriesLookupError(`no series with id ${query} in the catalogue`, query, []);
-    }
-    const text = query.trim();
-    // Digits are an id when the catalogue has that id; otherwise they may be a name ("1883").
-    if (/^\d+$/.test(text) && byId.has(Number(text))) return byId.get(Number(text))!;
-    const exact = byName.get(foldName(text)) ?? [];
-    if (exact.length === 1) return exact[0];
-    if (exact.length > 1) {
-      const sorted = [...exact].sort((a, b) => b.popularity - a.popularity);
-      throw new SeriesLookupError(
-        `"${text}" matches ${exact.length} series: ${sorted.map(describeSeries).join("; ")}. Pass the id instead, e.g. --series ${sorted[0].id}`,
-        query,
-        sorted,
-      );
-    }
-    const closest = closestSeries(series, text);
-    throw new SeriesLookupError(
-      `no series named "${text}" in the catalogue. Closest: ${closest.map(describeSeries).join("; ") || "none"}`,
-      query,
-      closest,
-    );
-  };
 }
 
 function vocabularyOf(catalog: Catalog): FilterVocabulary {
@@ -204,23 +128,31 @@ function positiveInteger(value: number, field: string, max: number): number {
   return value;
 }
 
-/** Opens a catalogue for recommending: reads it, embeds (or loads cached vectors), opens DuckDB. */
+function rankableMovie(movie: Movie): RankableMovie {
+  return { ...movie, year: yearOf(movie.release_date) };
+}
+
+function rankableSeries(series: Series): RankableSeries {
+  return { ...series, year: yearOf(series.first_air_date) };
+}
+
+async function engineVectors(dir: string, catalog: Catalog, options: EngineOptions, log: (line: string) => void): Promise<EngineVectors> {
+  if (options.vectors) return options.vectors;
+  const files = await catalogVectorFiles({ catalogDir: dir, catalog, embedder: options.embedder, log });
+  return { embedderId: files.embedderId, movies: files.movies, series: files.series };
+}
+
+/** Opens a catalogue for recommending: reads it and its vector files (built when stale), opens DuckDB. */
 export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const dir = options.catalogDir ? path.resolve(options.catalogDir) : (await activeCatalog({ log })).dir;
+  const dir = options.catalogDir ? path.resolve(options.catalogDir) : (await activeCatalog({ log, readOnly: true })).dir;
   const catalog = await readCatalog(dir);
-  const vectors =
-    options.vectors ??
-    (options.vectorFiles
-      ? dequantizeCatalogVectors(await catalogVectorFiles({ catalogDir: dir, catalog, embedder: options.embedder, log }))
-      : await loadCatalogVectors(catalog, { embedder: options.embedder }));
+  const vectors = await engineVectors(dir, catalog, options, log);
   if (vectors.movies.dims !== vectors.series.dims || vectors.movies.embedderId !== vectors.series.embedderId) {
     throw new RecommendError("movie and series vectors come from different embedders; rebuild the vectors");
   }
-  const moviesById = new Map<number, Movie>(catalog.movies.map((m) => [m.id, m]));
+  const context = createRankingContext(catalog.movies.map(rankableMovie), vectors, { lexicalWeight: options.lexicalWeight });
   const vocabulary = vocabularyOf(catalog);
-  const lexicalWeight = options.lexicalWeight ?? LEXICAL_WEIGHT;
-  const lexicon: LexicalIndex | null = lexicalWeight > 0 ? buildLexicalIndex(catalog.movies) : null;
   const findSeries = seriesFinder(catalog.series);
 
   const connection: DuckDBConnection = await connectDuckDB();
@@ -233,9 +165,8 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
     return reader.getColumnsJS()[0]?.map(Number) ?? [];
   }
 
-  async function recommend(request: RecommendRequest): Promise<Recommendation> {
-    const limit = positiveInteger(request.limit ?? 10, "limit", 100);
-    const k = Math.max(positiveInteger(request.k ?? 30, "k", 1000), limit);
+  /** The chosen series with their summed weights; the same series named twice counts once. */
+  function chosenSeries(request: RecommendRequest): { series: Series; weight: number }[] {
     if (request.series.length === 0) throw new RecommendError("choose at least one series");
     const weights = request.weights ?? request.series.map(() => 1);
     if (weights.length !== request.series.length) {
@@ -247,76 +178,47 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
       const previous = chosen.get(series.id);
       chosen.set(series.id, { series, weight: (previous?.weight ?? 0) + weights[i] });
     });
-    const picked = [...chosen.values()];
+    return [...chosen.values()];
+  }
+
+  async function shortlist(request: RecommendRequest): Promise<Shortlist> {
+    const limit = positiveInteger(request.limit ?? RESULT_LIMIT, "limit", 100);
+    const k = Math.max(positiveInteger(request.k ?? SHORTLIST_SIZE, "k", 1000), limit);
+    const picked = chosenSeries(request);
     const filters = validateFilters({ ...DEFAULT_FILTERS, ...request.filters }, vocabulary);
-
-    const allowed = await matchingIds(filters);
-    const query = queryVector(
-      picked.map(({ series, weight }) => {
-        const row = rowOf(vectors.series, series.id);
-        if (row < 0) throw new RecommendError(`series ${describeSeries(series)} has no vector; rebuild the vectors for ${dir}`);
-        const { dims } = vectors.series;
-        return { vector: vectors.series.data.subarray(row * dims, (row + 1) * dims), weight };
-      }),
-    );
-    const overlaps = lexicon ? lexicalScores(lexicon, picked.map((p) => p.series.name)) : null;
-    const boosts = overlaps ? scaledBoosts(overlaps, lexicalWeight) : undefined;
-    const hits = shortlist({ query, movies: vectors.movies, allowedIds: allowed, k, mmr: request.mmr, boosts });
-
-    const seriesGenres = picked.flatMap((p) => p.series.genre_names);
-    const candidates: RerankCandidate[] = hits.map((hit) => {
-      const movie = moviesById.get(hit.id)!;
-      return {
-        id: movie.id,
-        title: movie.title,
-        year: yearOf(movie.release_date),
-        genres: movie.genre_names,
-        overview: movie.overview,
-        popularity: movie.popularity,
-        vote_average: movie.vote_average,
-        vote_count: movie.vote_count,
-        similarity: hit.similarity,
-        shared_genres: sharedGenres(seriesGenres, movie.genre_names),
-        ...(overlaps ? { title_overlap: overlaps.get(movie.id) ?? 0 } : {}),
-      };
+    const allowedIds = await matchingIds(filters);
+    const { missingVectors, ...input } = rankingInput(context, {
+      series: picked.map(({ series, weight }) => ({ series: rankableSeries(series), weight })),
+      allowedIds,
+      filters,
+      limit,
+      k,
+      mmr: request.mmr,
     });
-    const rerankSeries: RerankSeries[] = picked.map(({ series }) => ({
-      id: series.id,
-      name: series.name,
-      year: yearOf(series.first_air_date),
-      genres: series.genre_names,
-      overview: series.overview,
-    }));
-    const result = await rerank(
-      { series: rerankSeries, filters, candidates, limit },
-      { ...options.rerank, ...(request.useLlm === false ? { client: null } : {}) },
-    );
-    const byId = new Map(candidates.map((c) => [c.id, c]));
+    if (missingVectors.length > 0) {
+      const series = catalog.series.find((s) => s.id === missingVectors[0].id)!;
+      throw new RecommendError(`series ${describeSeries(series)} has no vector; rebuild the vectors for ${dir}`);
+    }
+    const chosen = picked.map(({ series }) => ({ id: series.id, name: series.name, year: yearOf(series.first_air_date), genres: series.genre_names }));
+    return { input, series: chosen, matching: allowedIds.length };
+  }
+
+  async function recommend(request: RecommendRequest): Promise<Recommendation> {
+    const { input, series, matching } = await shortlist(request);
+    const result = await rerank(input, { ...options.rerank, ...(request.useLlm === false ? { client: null } : {}) });
+    const byId = new Map(input.candidates.map((c) => [c.id, c]));
     const picks: RecommendedMovie[] = result.picks.map((pick) => {
-      const c = byId.get(pick.id)!;
-      return {
-        id: c.id,
-        title: c.title,
-        year: c.year,
-        genres: c.genres,
-        popularity: c.popularity,
-        vote_average: c.vote_average,
-        vote_count: c.vote_count,
-        similarity: c.similarity,
-        shared_genres: c.shared_genres,
-        ...(c.title_overlap !== undefined ? { title_overlap: c.title_overlap } : {}),
-        reason: pick.reason,
-        rank: pick.rank,
-      };
+      const { overview: _overview, ...candidate } = byId.get(pick.id)!;
+      return { ...candidate, reason: pick.reason, rank: pick.rank };
     });
     return {
-      series: rerankSeries.map(({ id, name, year, genres }) => ({ id, name, year, genres })),
-      filters,
+      series,
+      filters: input.filters,
       picks,
       source: result.source,
       model: result.model,
       ...(result.fallbackReason ? { fallbackReason: result.fallbackReason } : {}),
-      counts: { matching: allowed.length, shortlisted: candidates.length },
+      counts: { matching, shortlisted: input.candidates.length },
     };
   }
 
@@ -326,6 +228,7 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
     dir,
     vectors,
     findSeries,
+    shortlist,
     recommend,
     close: () => connection.closeSync(),
   };

@@ -137,7 +137,7 @@ describe("reusing the vector files", () => {
   it("lets the engine recommend from the files, embedding nothing", async () => {
     const { dir, cache } = await freshCatalog("engine");
     await buildCatalogVectors({ catalogDir: dir, embedder: fakeEmbedder().embedder, cacheDir: cache, log: quiet });
-    const engine = await openEngine({ catalogDir: dir, embedder: mustNotEmbed(), vectorFiles: true, log: quiet });
+    const engine = await openEngine({ catalogDir: dir, embedder: mustNotEmbed(), log: quiet });
     try {
       expect(engine.vectors.embedderId).toBe("test:fake");
       expect(engine.vectors.movies.ids).toEqual((await storedIds(dir)).movies);
@@ -224,7 +224,7 @@ describe("npm run data:vectors", () => {
 
   it("writes both files with the configured embedder's id and reports what it embedded", async () => {
     const { dir, cache } = await freshCatalog("cli");
-    const { stderr } = await run(path.resolve("node_modules/.bin/tsx"), ["loaders/build-vectors.ts", "--catalog", dir], {
+    const { stderr } = await run(path.resolve("node_modules/.bin/tsx"), ["scripts/vectors.ts", "--catalog", dir], {
       env: { ...process.env, EMBEDDING_BACKEND: "energetic", MARQUEE_CACHE_DIR: cache },
     });
     expect(stderr).toMatch(new RegExp(`wrote ${catalog.movies.length} movie and ${catalog.series.length} series vectors \\(${ENERGETIC_EMBEDDER_ID}, int8\\)`));
@@ -235,8 +235,9 @@ describe("npm run data:vectors", () => {
   }, 60_000);
 
   it("refuses unknown arguments with its usage", async () => {
-    await expect(run(path.resolve("node_modules/.bin/tsx"), ["loaders/build-vectors.ts", "--catalogue", "x"])).rejects.toMatchObject({
-      stderr: expect.stringMatching(/usage: tsx loaders\/build-vectors.ts \[--catalog DIR\]/),
+    await expect(run(path.resolve("node_modules/.bin/tsx"), ["scripts/vectors.ts", "--catalogue", "x"])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/usage: npm run data:vectors -- \[--catalog DIR\]/),
     });
   }, 60_000);
 });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FilterError } from "../lib/filters.ts";
 import { GroqChatClient } from "../loaders/llm/client.ts";
 import { writeCatalog } from "../loaders/catalog/store.ts";
-import { SeriesLookupError, closestSeries, foldName, openEngine, type Engine } from "../loaders/engine.ts";
+import { closestSeries, foldName } from "../lib/series-lookup.ts";
+import { SeriesLookupError, openEngine, type Engine } from "../loaders/engine.ts";
 import { engineCatalog, engineVectors, seriesFixtures } from "./fixtures/engine-catalog.ts";
 import { startMockLlm, type MockLlm } from "./helpers/mock-llm.ts";
 

@@ -14,7 +14,7 @@ import { engineCatalog } from "./fixtures/engine-catalog.ts";
 const work = mkdtempSync(path.join(tmpdir(), "marquee-site-filters-"));
 let connection: DuckDBConnection;
 let movies: Movie[];
-let jsFilter: typeof import("../src/components/js-filter.ts");
+let jsFilter: typeof import("../lib/filters.ts");
 let decodeMovies: typeof import("../src/components/site-data.ts").decodeMovies;
 let moviesToArrow: typeof import("../loaders/site/arrow.ts").moviesToArrow;
 
@@ -69,7 +69,7 @@ async function sqlIds(filters: Filters): Promise<number[]> {
 
 beforeAll(async () => {
   await bundleBrowserLib("src");
-  jsFilter = await import("../src/components/js-filter.ts");
+  jsFilter = await import("../lib/filters.ts");
   ({ decodeMovies } = await import("../src/components/site-data.ts"));
   ({ moviesToArrow } = await import("../loaders/site/arrow.ts"));
   movies = [...syntheticMovies(300), ...engineCatalog().movies];

@@ -22,7 +22,7 @@ const seriesVectors = { ...syntheticVectorSet(catalog.series.length, 64, 12), id
 let engine: Engine;
 let recommend: typeof import("../src/components/recommend.ts");
 let data: import("../src/components/recommend.ts").RecommendData;
-let filterIds: typeof import("../src/components/js-filter.ts").filterIds;
+let filterIds: typeof import("../lib/filters.ts").filterIds;
 
 const picks: PickRow[] = [
   { series_id: 8003, rank: 1, movie_id: 9014, reason: "Dragons and a contested throne.", similarity: 0.8, source: "llm", model: "openai/gpt-oss-20b", generated_at: "2026-11-02T10:00:00.000Z" },
@@ -32,7 +32,7 @@ const picks: PickRow[] = [
 beforeAll(async () => {
   await bundleBrowserLib("src");
   recommend = await import("../src/components/recommend.ts");
-  ({ filterIds } = await import("../src/components/js-filter.ts"));
+  ({ filterIds } = await import("../lib/filters.ts"));
   const site = await import("../src/components/site-data.ts");
   const dir = path.join(work, "catalog");
   await writeCatalog(dir, catalog);

@@ -20,6 +20,11 @@ export interface ActiveCatalog {
 export interface ActiveCatalogOptions {
   /** Where the one-line choice (and refresh progress) goes; default stderr. */
   log?: (line: string) => void;
+  /**
+   * Never refresh: query commands (`npm run recommend`) only read the catalogue there is;
+   * refreshing is the job of builds and `npm run data:refresh`.
+   */
+  readOnly?: boolean;
   /** Passed on to refreshFromTmdb when a refresh is due (the directory is always catalogDir()). */
   refresh?: Omit<RefreshOptions, "outDir" | "log">;
 }
@@ -56,7 +61,8 @@ export async function activeCatalog(options: ActiveCatalogOptions = {}): Promise
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const dir = catalogDir();
   const credentials = hasTmdbCredentials();
-  const autoRefresh = booleanSetting("MARQUEE_AUTO_REFRESH", true);
+  const autoRefresh = options.readOnly ? false : booleanSetting("MARQUEE_AUTO_REFRESH", true);
+  const noRefreshWhy = options.readOnly ? "this command only reads; npm run data:refresh refreshes it" : "MARQUEE_AUTO_REFRESH=0, so no refresh here";
   const maxAgeDays = numberSetting("MARQUEE_REFRESH_DAYS", 30);
   const current = await existingCatalog(dir, log);
 
@@ -65,7 +71,7 @@ export async function activeCatalog(options: ActiveCatalogOptions = {}): Promise
     return current;
   }
   if (current && !autoRefresh) {
-    log(`catalogue: using the ${current.meta.source} catalogue in ${dir} (${age(current.meta)}; MARQUEE_AUTO_REFRESH=0, so no refresh here)`);
+    log(`catalogue: using the ${current.meta.source} catalogue in ${dir} (${age(current.meta)}; ${noRefreshWhy})`);
     return current;
   }
   if (current?.meta.source === "import") {
@@ -111,7 +117,9 @@ export async function activeCatalog(options: ActiveCatalogOptions = {}): Promise
     ? `no catalogue in ${dir} and no TMDB credentials; set TMDB_API_KEY or TMDB_READ_TOKEN, or run npm run data:import`
     : autoRefresh
       ? "the TMDB refresh failed and there is no earlier catalogue"
-      : `no catalogue in ${dir}, and MARQUEE_AUTO_REFRESH=0 leaves refreshing to npm run data:refresh`;
+      : options.readOnly
+        ? `no catalogue in ${dir}, and this command only reads: run npm run data:refresh first`
+        : `no catalogue in ${dir}, and MARQUEE_AUTO_REFRESH=0 leaves refreshing to npm run data:refresh`;
   log(`catalogue: using the demo catalogue in ${demoDir} (${why})`);
   return { dir: demoDir, meta };
 }

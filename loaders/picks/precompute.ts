@@ -2,17 +2,13 @@
 // filters, for the static site. LLM answers come from the cache when present, so an
 // interrupted run resumes where it stopped and a rebuild repeats no call; pacing to the
 // free tier happens in the client's rate limiter. Without an LLM the picks are fallback picks.
-import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { yearOf } from "../../lib/catalog.ts";
-import { cacheDir, numberSetting } from "../shared/config.ts";
-import { createLlmClient, type LlmClient } from "../llm/client.ts";
+import type { LlmClient } from "../../lib/llm-types.ts";
 import { LlmRateLimitError } from "../../lib/llm-errors.ts";
 import { formatWait, systemClock, type Clock } from "../llm/pacing.ts";
 import { rerank } from "../llm/rerank.ts";
-import type { RerankCandidate, RerankInput, RerankResult } from "../../lib/rerank-types.ts";
-import { openEngine, type Engine } from "../engine.ts";
-import { PICKS_FILE, writePicksParquet, type PickRow } from "./store.ts";
+import type { RerankInput, RerankResult } from "../../lib/rerank-types.ts";
+import type { Engine } from "../engine.ts";
+import type { PickRow } from "./store.ts";
 
 export { PICKS_FILE, PICK_COLUMNS, readPicksParquet, writePicksParquet, type PickRow } from "./store.ts";
 
@@ -151,40 +147,12 @@ export interface EngineShortlistOptions {
   limit?: number;
 }
 
-/**
- * The rerank input the engine builds for one series under the default filters: its shortlist
- * in similarity order. The engine's fallback pass is only used to read the shortlist out.
- */
+/** The rerank input for one series under the default filters: the engine's shortlist (lib/pipeline.ts). */
 export function engineShortlister(engine: Engine, options: EngineShortlistOptions = {}): ShortlistFor {
-  const k = options.k ?? 30;
-  const limit = options.limit ?? 10;
-  const overviews = new Map(engine.catalog.movies.map((m) => [m.id, m.overview]));
-  const seriesById = new Map(engine.catalog.series.map((s) => [s.id, s]));
+  const seriesIds = new Set(engine.catalog.series.map((s) => s.id));
   return async (seriesId) => {
-    const series = seriesById.get(seriesId);
-    if (!series) return null;
-    const recommendation = await engine.recommend({ series: [seriesId], limit: k, k, useLlm: false });
-    const candidates: RerankCandidate[] = recommendation.picks
-      .map((p) => ({
-        id: p.id,
-        title: p.title,
-        year: p.year,
-        genres: p.genres,
-        overview: overviews.get(p.id) ?? "",
-        popularity: p.popularity,
-        vote_average: p.vote_average,
-        vote_count: p.vote_count,
-        similarity: p.similarity,
-        shared_genres: p.shared_genres,
-        ...(p.title_overlap !== undefined ? { title_overlap: p.title_overlap } : {}),
-      }))
-      .sort((a, b) => b.similarity - a.similarity || a.id - b.id);
-    return {
-      series: [{ id: series.id, name: series.name, year: yearOf(series.first_air_date), genres: series.genre_names, overview: series.overview }],
-      filters: recommendation.filters,
-      candidates,
-      limit,
-    };
+    if (!seriesIds.has(seriesId)) return null;
+    return (await engine.shortlist({ series: [seriesId], k: options.k, limit: options.limit })).input;
   };
 }
 
@@ -194,50 +162,4 @@ export function mostPopularSeries(engine: Engine, count: number): number[] {
     .sort((a, b) => b.popularity - a.popularity || a.id - b.id)
     .slice(0, count)
     .map((s) => s.id);
-}
-
-const USAGE = "usage: tsx loaders/precompute-picks.ts [--catalog DIR] [--out FILE] [--limit N]";
-
-function parseArgs(argv: string[]): { catalog?: string; out?: string; limit?: number } {
-  const out: { catalog?: string; out?: string; limit?: number } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if (value === undefined || value.startsWith("--")) throw new Error(`${flag} needs a value; ${USAGE}`);
-    if (flag === "--catalog") out.catalog = value;
-    else if (flag === "--out") out.out = value;
-    else if (flag === "--limit") {
-      out.limit = Number(value);
-      if (!Number.isInteger(out.limit) || out.limit < 1) throw new Error(`--limit must be a positive whole number, got "${value}"`);
-    } else throw new Error(`unknown option ${flag}; ${USAGE}`);
-    i++;
-  }
-  return out;
-}
-
-/** CLI: picks for the LLM_PRECOMPUTE_LIMIT most popular series, written to <catalogue>/picks.parquet. */
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  const engine = await openEngine({ catalogDir: args.catalog, vectorFiles: true, log });
-  try {
-    const count = args.limit ?? numberSetting("LLM_PRECOMPUTE_LIMIT", 300);
-    const seriesIds = mostPopularSeries(engine, count);
-    const client = createLlmClient({ log });
-    if (client) log(`[picks] ${seriesIds.length} series with ${client.model}; answers cached under ${path.join(cacheDir(), "llm")}`);
-    const { rows, stats } = await precomputePicks({ seriesIds, shortlistFor: engineShortlister(engine), client, cacheDir: cacheDir(), log });
-    const file = path.resolve(args.out ?? path.join(engine.dir, PICKS_FILE));
-    await writePicksParquet(rows, file);
-    log(
-      `[picks] wrote ${rows.length} picks for ${stats.series} series to ${file}: ${stats.llm} from the LLM (${stats.cacheHits} cached, ${stats.calls} calls), ${stats.fallback} fallback, ${formatWait(stats.wallMs)}`,
-    );
-  } finally {
-    engine.close();
-  }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`[picks] failed: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
 }

@@ -1,6 +1,6 @@
 // Gathers what the site ships from one snapshot: the active catalogue, its vectors and the
-// precomputed picks, serialised by loaders/site-data.ts into one archive (src/data/site.tar.ts).
-// Vectors come from the catalogue's vector files (loaders/build-vectors.ts), built first
+// precomputed picks, serialised by loaders/site/arrow.ts into one archive (src/data/site.tar.ts).
+// Vectors come from the catalogue's vector files (loaders/vectors/files.ts), built first
 // when they are missing, older than the catalogue or made with another embedder.
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
@@ -10,9 +10,9 @@ import type { Embedder } from "../vectors/embedders.ts";
 import { createLlmClient } from "../llm/client.ts";
 import { quantizeInt8, type Int8VectorSet } from "../../lib/vectors.ts";
 import { activeCatalog } from "../catalog/active.ts";
-import { catalogVectorFiles, dequantizeCatalogVectors } from "../vectors/files.ts";
+import { catalogVectorFiles } from "../vectors/files.ts";
 import { CATALOG_FILES, readCatalog } from "../catalog/store.ts";
-import { openEngine } from "../engine.ts";
+import { openEngine, type EngineVectors } from "../engine.ts";
 import { PICKS_FILE, engineShortlister, mostPopularSeries, precomputePicks, readPicksParquet } from "../picks/precompute.ts";
 import {
   limitVectors,
@@ -43,11 +43,11 @@ export async function siteCatalog(log: Log = stderr): Promise<SiteCatalog> {
 }
 
 /** Computes (or reads) the precomputed picks for the catalogue. */
-export type PicksSource = (source: SiteCatalog, vectors: CatalogVectors, log: Log) => Promise<PickRow[]>;
+export type PicksSource = (source: SiteCatalog, vectors: EngineVectors, log: Log) => Promise<PickRow[]>;
 
 /**
  * Picks for the LLM_PRECOMPUTE_LIMIT most popular series under the default filters. A picks
- * file written beside the catalogue after it (by `tsx loaders/precompute-picks.ts`) is used
+ * file written beside the catalogue after it (by `npm run data:picks`) is used
  * as is; otherwise they are computed here, with the configured LLM or the fallback ranker.
  * LLM answers are cached under the cache directory, so a rebuild repeats no call.
  */
@@ -83,20 +83,14 @@ export interface SiteArchiveOptions {
   now?: Date;
 }
 
-interface SiteVectors {
-  movies: Int8VectorSet;
-  series: Int8VectorSet;
-  /** The same vectors as floats, for computing picks. */
-  float: CatalogVectors;
-}
-
-async function siteVectors({ dir, catalog }: SiteCatalog, options: SiteArchiveOptions, log: Log): Promise<SiteVectors> {
+/** The int8 vectors the site ships; the picks are ranked on the same ones, as the page ranks. */
+async function siteVectors({ dir, catalog }: SiteCatalog, options: SiteArchiveOptions, log: Log): Promise<EngineVectors & { movies: Int8VectorSet; series: Int8VectorSet }> {
   if (options.vectors) {
     const float = await options.vectors(catalog);
-    return { movies: quantizeInt8(float.movies), series: quantizeInt8(float.series), float };
+    return { embedderId: float.embedderId, movies: quantizeInt8(float.movies), series: quantizeInt8(float.series) };
   }
   const files = await catalogVectorFiles({ catalogDir: dir, catalog, embedder: options.embedder, log });
-  return { movies: files.movies, series: files.series, float: dequantizeCatalogVectors(files) };
+  return { embedderId: files.embedderId, movies: files.movies, series: files.series };
 }
 
 /** The archive members: movies.arrow, series.arrow, vectors.arrow, picks.arrow, meta.json. */
@@ -105,7 +99,8 @@ export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promis
   const source = options.source ?? (await siteCatalog(log));
   const { catalog } = source;
   log(`site: ${catalog.movies.length} movies, ${catalog.series.length} series (${catalog.meta.source})`);
-  const { movies, series: seriesVectors, float: vectors } = await siteVectors(source, options, log);
+  const vectors = await siteVectors(source, options, log);
+  const { movies, series: seriesVectors } = vectors;
   const limit = options.vectorLimit ?? numberSetting("MARQUEE_SITE_VECTOR_LIMIT", 20_000);
   const movieVectors = limitVectors(movies, limit);
   if (movieVectors.ids.length < catalog.movies.length) {

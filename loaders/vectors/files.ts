@@ -1,16 +1,15 @@
 // The vectors Parquet artefact: every movie and series of a catalogue embedded (through the
 // vector cache, so only new texts are embedded), quantised to int8 and written beside the
 // catalogue as movie-vectors.parquet and series-vectors.parquet. The site loader reads them
-// when they are fresh; `npm run data:vectors` builds them ahead of a site build.
+// when they are fresh; `npm run data:vectors` (scripts/vectors.ts) builds them ahead of a site build.
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Catalog } from "../../lib/catalog.ts";
 import { createEmbedder, type Embedder } from "./embedders.ts";
-import { dequantize, quantizeInt8, type Int8VectorSet } from "../../lib/vectors.ts";
+import { quantizeInt8, type Int8VectorSet } from "../../lib/vectors.ts";
 import { activeCatalog } from "../catalog/active.ts";
 import { CATALOG_FILES, readCatalog } from "../catalog/store.ts";
-import { VectorFileError, loadCatalogVectors, readVectorsParquet, writeVectorsParquet, type CatalogVectors } from "./catalog-vectors.ts";
+import { VectorFileError, loadCatalogVectors, readVectorsParquet, writeVectorsParquet } from "./catalog-vectors.ts";
 
 export const VECTOR_FILES = { movies: "movie-vectors.parquet", series: "series-vectors.parquet" } as const;
 
@@ -124,39 +123,4 @@ export async function catalogVectorFiles(options: BuildVectorsOptions = {}): Pro
   }
   log(`vectors: building the vector files in ${dir} (${status.reason})`);
   return buildCatalogVectors({ ...options, catalogDir: dir, catalog, embedder, log });
-}
-
-/**
- * Float vectors for the engine from the int8 files, each row renormalised. Everything derived
- * from the files (site picks, engine shortlists) then agrees with what the browser scores.
- */
-export function dequantizeCatalogVectors(files: Pick<CatalogVectorFiles, "embedderId" | "movies" | "series">): CatalogVectors {
-  return { embedderId: files.embedderId, movies: dequantize(files.movies), series: dequantize(files.series) };
-}
-
-const USAGE = "usage: tsx loaders/build-vectors.ts [--catalog DIR]";
-
-function parseArgs(argv: string[]): { catalog?: string } {
-  if (argv.length === 0) return {};
-  if (argv[0] === "--catalog" && argv[1] !== undefined && argv.length === 2) return { catalog: argv[1] };
-  throw new Error(`unexpected arguments "${argv.join(" ")}"; ${USAGE}`);
-}
-
-/** CLI (`npm run data:vectors`): writes the vector files beside the catalogue. */
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const started = performance.now();
-  const result = await buildCatalogVectors({ catalogDir: args.catalog });
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  stderr(
-    `vectors: wrote ${result.movies.ids.length} movie and ${result.series.ids.length} series vectors (${result.embedderId}, int8) ` +
-      `to ${result.dir}; ${result.embedded} texts embedded, the rest from the cache; ${seconds} s`,
-  );
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  main().catch((error: unknown) => {
-    stderr(`vectors: failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  });
 }

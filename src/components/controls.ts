@@ -2,8 +2,7 @@
 // ({seriesIds, filters}); it fires one "input" event per change, so the page has a single
 // reactive value to compute from and to mirror into the URL. Native, labelled controls.
 import { h, uid } from "./dom.js";
-import { normaliseFilters } from "./js-filter.js";
-import { languageName, tmdbImageUrl } from "./lib.bundle.js";
+import { languageName, normaliseFilters, tmdbImageUrl } from "./lib.bundle.js";
 import { picker, type PickerElement } from "./picker.js";
 import type { SiteMovie, SiteSeries } from "./site-data.js";
 import type { RecommendState } from "./url-state.js";

@@ -1,23 +1,22 @@
 // From the page's state to the results it shows: the precomputed picks when they apply
-// (one series, default filters), otherwise a similarity shortlist of the movies that pass
-// the filters, ordered and explained by the deterministic ranker of lib/fallback.ts.
+// (one series, default filters), otherwise lib/pipeline.ts's shortlist of the movies that pass
+// the filters (the same pipeline `npm run recommend` runs), ordered and explained by the
+// deterministic ranker of lib/fallback.ts.
 import type { ResultItem } from "./cards.js";
 import type { ResultPoint } from "./charts.js";
-import { filterIds, isDefaultFilters, movieMatches, normaliseFilters } from "./js-filter.js";
 import {
-  LEXICAL_WEIGHT,
-  buildLexicalIndex,
-  dequantizeRow,
+  RESULT_LIMIT,
+  SHORTLIST_SIZE,
+  createRankingContext,
   fallbackRank,
-  lexicalScores,
-  queryVector,
-  rowOf,
-  scaledBoosts,
+  filterIds,
+  isDefaultFilters,
+  movieMatches,
+  normaliseFilters,
+  rankingInput,
   sharedGenres,
-  shortlist,
   type Filters,
-  type LexicalIndex,
-  type RerankCandidate,
+  type RankingContext,
 } from "./lib.bundle.js";
 import type { LoadedSiteData, SiteMovie, SiteSeries } from "./site-data.js";
 import type { RecommendState } from "./url-state.js";
@@ -50,20 +49,18 @@ export interface RankOptions {
   candidates?: number;
 }
 
-// The same shortlist size and card count as the Node engine (loaders/engine.ts), so the page
-// and `npm run recommend` rank alike (the title-overlap weight is lib/lexical.ts's, shared).
-export const RESULT_LIMIT = 10;
-export const SHORTLIST_SIZE = 30;
+export { RESULT_LIMIT, SHORTLIST_SIZE };
 
-const lexicons = new WeakMap<readonly SiteMovie[], LexicalIndex>();
+// Built once per loaded data set: the lexical index and the id map are the costly parts.
+const contexts = new WeakMap<RecommendData, RankingContext>();
 
-function lexiconOf(movies: readonly SiteMovie[]): LexicalIndex {
-  let index = lexicons.get(movies);
-  if (!index) {
-    index = buildLexicalIndex(movies);
-    lexicons.set(movies, index);
+function contextOf(data: RecommendData, vectors: NonNullable<RecommendData["vectors"]>): RankingContext {
+  let context = contexts.get(data);
+  if (!context) {
+    context = createRankingContext(data.movies, vectors);
+    contexts.set(data, context);
   }
-  return index;
+  return context;
 }
 
 function empty(engine: Engine, message: string, notes: string[] = []): Recommendation {
@@ -171,47 +168,23 @@ export function rankedRecommendation(
   if (!data.vectors) return empty(engine, "This build has no story vectors, so it cannot rank movies. Rebuild the site with an embedder available.");
   const series = state.seriesIds.map((id) => data.seriesById.get(id)).filter((s): s is SiteSeries => s !== undefined);
   const notes: string[] = [];
-  const seriesVectors = data.vectors.series;
-  const withVectors = series.filter((s) => rowOf(seriesVectors, s.id) >= 0);
-  const missing = series.filter((s) => !withVectors.includes(s));
+  const input = rankingInput(contextOf(data, data.vectors), {
+    series: series.map((s) => ({ series: s })),
+    allowedIds,
+    filters: state.filters,
+    limit,
+    k: options.candidates ?? SHORTLIST_SIZE,
+  });
+  const missing = input.missingVectors;
   if (missing.length) notes.push(`No story vector for ${missing.map((s) => s.name).join(", ")}; ranked by the other series.`);
-  if (withVectors.length === 0) return empty(engine, "None of the chosen series has a story vector in this build. Choose another series.", notes);
+  if (input.series.length === 0) return empty(engine, "None of the chosen series has a story vector in this build. Choose another series.", notes);
   if (allowedIds.length === 0) return { ...empty(engine, noMatchMessage(data, state.filters), notes), matching: 0 };
-
-  const query = queryVector(withVectors.map((s) => ({ vector: dequantizeRow(seriesVectors, rowOf(seriesVectors, s.id)) })));
-  const overlaps = lexicalScores(lexiconOf(data.movies), withVectors.map((s) => s.name));
-  const boosts = scaledBoosts(overlaps, LEXICAL_WEIGHT);
-  const shortlisted = shortlist({ query, movies: data.vectors.movies, allowedIds, k: Math.max(options.candidates ?? SHORTLIST_SIZE, limit), boosts });
-  if (shortlisted.length === 0) {
+  const { candidates } = input;
+  if (candidates.length === 0) {
     return { ...empty(engine, "None of the movies that pass these filters has a story vector in this build. Widen the filters.", notes), matching: allowedIds.length };
   }
-  const candidates: RerankCandidate[] = [];
-  const sharedById = new Map<number, string[]>();
-  for (const { id, similarity } of shortlisted) {
-    const movie = data.movieById.get(id);
-    if (!movie) continue;
-    const shared = sharedWith(withVectors, movie);
-    sharedById.set(id, shared);
-    candidates.push({
-      id,
-      title: movie.title,
-      year: movie.year,
-      genres: movie.genre_names,
-      overview: movie.overview,
-      popularity: movie.popularity,
-      vote_average: movie.vote_average,
-      vote_count: movie.vote_count,
-      similarity,
-      shared_genres: shared,
-      title_overlap: overlaps.get(id) ?? 0,
-    });
-  }
-  const ranked = fallbackRank({
-    series: withVectors.map((s) => ({ id: s.id, name: s.name, year: s.year, genres: s.genre_names, overview: s.overview })),
-    filters: state.filters,
-    candidates,
-    limit,
-  });
+  const sharedById = new Map(candidates.map((c) => [c.id, c.shared_genres]));
+  const ranked = fallbackRank(input);
   const similarity = new Map(candidates.map((c) => [c.id, c.similarity]));
   const items: ResultItem[] = ranked.picks.map((pick) => ({
     movie: data.movieById.get(pick.id)!,
