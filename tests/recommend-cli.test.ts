@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeCatalog } from "../loaders/catalog/store.ts";
 import { engineCatalog } from "./fixtures/engine-catalog.ts";
 import { startMockLlm, type MockLlm } from "./helpers/mock-llm.ts";
+import { startMockTmdb } from "./helpers/mock-tmdb.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 let tmp: string;
@@ -65,6 +66,27 @@ afterAll(async () => {
 });
 
 describe("recommend CLI", () => {
+  it("only reads: an old TMDB catalogue is used as is, with TMDB credentials set and no request to TMDB", async () => {
+    const tmdb = await startMockTmdb({ apiKey: "k3y" });
+    try {
+      const active = path.join(tmp, "active-tmdb");
+      const old = engineCatalog();
+      await writeCatalog(active, { ...old, meta: { ...old.meta, source: "tmdb", fetched_at: "2020-01-01T00:00:00.000Z" } });
+      const run = await cli(["--series", "201", "--limit", "2", "--no-llm", "--json"], {
+        MARQUEE_CATALOG_DIR: active,
+        TMDB_API_KEY: "k3y",
+        TMDB_BASE_URL: tmdb.url,
+        MARQUEE_AUTO_REFRESH: "1",
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(json(run).picks).toHaveLength(2);
+      expect(tmdb.requests).toEqual([]);
+      expect(run.stderr).toMatch(/this command only reads; npm run data:refresh refreshes it/);
+    } finally {
+      await tmdb.close();
+    }
+  });
+
   it("prints a table with rank, title, year, genres, similarity and reason", async () => {
     const run = await cli(["--catalog", catalog, "--series", "Breaking Point", "--limit", "3", "--no-llm"]);
     expect(run.code).toBe(0);
