@@ -27,6 +27,13 @@ const USAGE = `Usage: npm run recommend -- --series NAME|ID [--series ...] [opti
 
 class UsageError extends Error {}
 
+/** Picks a command line can ask for (the engine's cap). */
+const MAX_LIMIT = 100;
+/** Longer than any real series name; the error then quotes only the start of it. */
+const MAX_SERIES_CHARS = 200;
+/** Release years a filter may name. */
+const YEARS = { min: 1870, max: 2100 };
+
 interface CliOptions {
   series: string[];
   filters: Filters;
@@ -36,13 +43,19 @@ interface CliOptions {
   useLlm: boolean;
 }
 
-function number(name: string, raw: string | undefined, { integer = false, min = 0 } = {}): number | undefined {
+function number(name: string, raw: string | undefined, { integer = false, min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min) {
-    throw new UsageError(`--${name} must be ${integer ? "a whole number" : "a number"} ≥ ${min}, got "${raw}"`);
+  if (raw.trim() === "" || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${name} must be ${integer ? "a whole number" : "a number"} ${range}, got "${quoteStart(raw)}"`);
   }
   return value;
+}
+
+/** The start of a long argument, so an error line stays one line. */
+function quoteStart(text: string, max = 60): string {
+  return clean(text.length > max ? `${text.slice(0, max)}…` : text);
 }
 
 function years(raw: string | undefined): { yearFrom?: number; yearTo?: number } {
@@ -53,6 +66,12 @@ function years(raw: string | undefined): { yearFrom?: number; yearTo?: number } 
   }
   const from = match[1] ? Number(match[1]) : undefined;
   const to = match[2] ? (match[3] ? Number(match[3]) : undefined) : from;
+  for (const year of [from, to]) {
+    if (year !== undefined && (year < YEARS.min || year > YEARS.max)) {
+      throw new UsageError(`--years must name years from ${YEARS.min} to ${YEARS.max}, got "${raw}"`);
+    }
+  }
+  if (from !== undefined && to !== undefined && from > to) throw new UsageError(`--years range is empty: ${from} is after ${to}`);
   return { ...(from !== undefined ? { yearFrom: from } : {}), ...(to !== undefined ? { yearTo: to } : {}) };
 }
 
@@ -87,6 +106,8 @@ function parseCli(argv: string[]): CliOptions | "help" {
   if (v.help) return "help";
   const series = (v.series ?? []).map((s) => s.trim()).filter(Boolean);
   if (series.length === 0) throw new UsageError("give at least one --series (a name or a TMDB id)");
+  const tooLong = series.find((s) => s.length > MAX_SERIES_CHARS);
+  if (tooLong) throw new UsageError(`--series takes a name of at most ${MAX_SERIES_CHARS} characters, got ${tooLong.length}: "${quoteStart(tooLong)}"`);
   const mode = v["genre-mode"];
   if (mode !== undefined && mode !== "any" && mode !== "all") throw new UsageError(`--genre-mode must be "any" or "all", got "${mode}"`);
   const filters: Filters = {
@@ -104,16 +125,17 @@ function parseCli(argv: string[]): CliOptions | "help" {
   return {
     series,
     filters,
-    limit: number("limit", v.limit, { integer: true, min: 1 }) ?? 10,
+    limit: number("limit", v.limit, { integer: true, min: 1, max: MAX_LIMIT }) ?? 10,
     catalog: v.catalog,
     json: Boolean(v.json),
     useLlm: !v["no-llm"],
   };
 }
 
-// TMDB text is untrusted: terminal control sequences in a title must not reach the terminal.
-function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ");
+// TMDB and LLM text is untrusted: terminal control sequences must not reach the terminal.
+// Newlines survive only where we print several lines ourselves (a stack trace).
+function clean(text: string, { keepNewlines = false } = {}): string {
+  return text.replace(keepNewlines ? /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]+/g : /[\u0000-\u001f\u007f-\u009f]+/g, " ");
 }
 
 function pad(text: string, width: number): string {
@@ -127,7 +149,7 @@ function formatTable(result: Recommendation): string {
   lines.push(`Movies for fans of ${names}`);
   lines.push(
     result.source === "llm"
-      ? `Ranked by ${result.model ?? "the LLM"}; ${result.counts.matching} movies matched the filters.`
+      ? `Ranked by ${clean(result.model ?? "the LLM")}; ${result.counts.matching} movies matched the filters.`
       : `Ranked by the deterministic fallback${result.fallbackReason ? ` (${clean(result.fallbackReason)})` : ""}; ${result.counts.matching} movies matched the filters.`,
   );
   lines.push("");
@@ -138,7 +160,7 @@ function formatTable(result: Recommendation): string {
   lines.push(`${"#".padStart(3)}  ${pad("Title", 40)} ${pad("Year", 4)}  ${pad("Genres", 32)} ${"Sim".padStart(5)}`);
   for (const p of result.picks) {
     lines.push(
-      `${String(p.rank).padStart(3)}  ${pad(clean(p.title), 40)} ${pad(p.year ? String(p.year) : "-", 4)}  ${pad(p.genres.join(", "), 32)} ${p.similarity.toFixed(2).padStart(5)}`,
+      `${String(p.rank).padStart(3)}  ${pad(clean(p.title), 40)} ${pad(p.year ? String(p.year) : "-", 4)}  ${pad(clean(p.genres.join(", ")), 32)} ${p.similarity.toFixed(2).padStart(5)}`,
     );
     lines.push(`     ${clean(p.reason)}`);
   }
@@ -160,7 +182,7 @@ async function main(): Promise<number> {
     options = parseCli(process.argv.slice(2));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`recommend: ${error.message}\n\n${USAGE}\n`);
+    process.stderr.write(`recommend: ${clean(error.message)}\n\n${USAGE}\n`);
     return 2;
   }
   if (options === "help") {
@@ -182,6 +204,8 @@ try {
 } catch (error) {
   const known = error instanceof SeriesLookupError || error instanceof FilterError || error instanceof RecommendError || error instanceof ShortlistError ||
     error instanceof CatalogStoreError;
-  process.stderr.write(`recommend: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+  // Messages can quote catalogue text ("Closest: ..."), which is untrusted.
+  const text = known ? clean((error as Error).message) : clean((error as Error).stack ?? String(error), { keepNewlines: true });
+  process.stderr.write(`recommend: ${text}\n`);
   process.exitCode = 1;
 }

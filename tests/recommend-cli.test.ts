@@ -153,6 +153,40 @@ describe("recommend CLI", () => {
     }
   });
 
+  it("exits 2 for an empty or impossible year range and a limit past the cap, before opening the catalogue", async () => {
+    for (const args of [["--years", "3000-1000"], ["--years", "2020-1990"], ["--years", "0001-"], ["--limit", "1e9"], ["--limit", "101"]]) {
+      const run = await cli(["--catalog", path.join(tmp, "nowhere"), "--series", "201", ...args]);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr, args.join(" ")).toMatch(/^recommend: --(years|limit) .+\n\nUsage: npm run recommend/);
+    }
+  });
+
+  it("refuses a 100k-character series name with exit 2 and a one-line error that quotes only its start", async () => {
+    const run = await cli(["--catalog", catalog, "--series", "x".repeat(100_000)]);
+    expect(run.code).toBe(2);
+    const first = run.stderr.split("\n")[0];
+    expect(first).toMatch(/at most 200 characters, got 100000/);
+    expect(first.length).toBeLessThan(200);
+  });
+
+  it("strips terminal control sequences from catalogue text: genres, titles and the closest-series suggestions", async () => {
+    const dir = path.join(tmp, "catalog-escapes");
+    const base = engineCatalog();
+    await writeCatalog(dir, {
+      ...base,
+      movies: base.movies.map((m, i) => (i < 3 ? { ...m, title: `${m.title}\u001b]0;pwned\u0007`, genre_names: [...m.genre_names, "\u001b[2JDrama"] } : m)),
+      series: base.series.map((s, i) => (i === 0 ? { ...s, name: `${s.name}\u001b[31m` } : s)),
+    });
+    const table = await cli(["--catalog", dir, "--series", String(base.series[0].id), "--no-llm", "--limit", "20", "--all-ages"]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain("Drama");
+    expect(table.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    const unknown = await cli(["--catalog", dir, "--series", base.series[0].name.slice(0, 5) + "zz"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/Closest: /);
+    expect(unknown.stderr.trimEnd()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+
   it("exits 1 with the fix when the catalogue directory is empty", async () => {
     const run = await cli(["--catalog", path.join(tmp, "nowhere"), "--series", "201"]);
     expect(run.code).toBe(1);

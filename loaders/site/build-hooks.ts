@@ -36,7 +36,7 @@ export async function bundleBrowserLib(root: string): Promise<string> {
     write: false,
     legalComments: "none",
     logLevel: "silent",
-    banner: { js: "// Generated from lib/ by loaders/site-build.ts; do not edit." },
+    banner: { js: "// Generated from lib/ by loaders/site/build-hooks.ts; do not edit." },
   });
   const output = result.outputFiles[0];
   if (!output) throw new Error(`esbuild produced no output for ${entry}`);
