@@ -20,7 +20,7 @@ import { languageNames } from "../../lib/languages.ts";
 import { hasCatalog, writeCatalog } from "./store.ts";
 
 /** Where the demo JSON lives, found from this file so any working directory works. */
-export const DEMO_SOURCE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "data", "demo");
+export const DEMO_SOURCE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..", "data", "demo");
 
 export const DEMO_FILES = { movies: "movies.json", series: "series.json", franchises: "franchises.json" } as const;
 
