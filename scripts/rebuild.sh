@@ -34,12 +34,36 @@ log() {
 
 # Runs a command with each output line timestamped and returns the command's own status.
 # Call it as a condition (`if run_logged`, `run_logged || ...`) so that errexit lets the
-# status through.
+# status through. The command runs in a session of its own (setsid), in the background
+# with `wait`, so a signal to this script is handled at once and stops the whole command
+# tree (npm, Framework, the loaders), and without the lock's descriptor, so nothing left
+# behind can keep holding the lock.
+child=""
 run_logged() {
-  local line
-  "$@" 2>&1 | while IFS= read -r line; do log "  $line"; done
-  return "${PIPESTATUS[0]}"
+  local line status=0
+  setsid "$@" 9>&- > >(while IFS= read -r line; do log "  $line"; done) 2>&1 &
+  child=$!
+  wait "$child" || status=$?
+  child=""
+  return "$status"
 }
+
+partial=""
+on_signal() {
+  local name=$1 code=$2
+  trap - TERM INT HUP
+  log "received SIG$name; stopping the running step"
+  if [[ -n "$child" ]]; then
+    kill -TERM -- "-$child" 2>/dev/null || true
+    wait "$child" 2>/dev/null || true
+  fi
+  [[ -n "$partial" ]] && rm -rf "$partial"
+  log "STOPPED by SIG$name: the previous site is still served; exit $code"
+  exit "$code"
+}
+trap 'on_signal TERM 143' TERM
+trap 'on_signal INT 130' INT
+trap 'on_signal HUP 129' HUP
 
 die() {
   log "FAILED: $1" "the previous site is still served; exit 1"
