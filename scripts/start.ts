@@ -1,12 +1,14 @@
 // npm start: builds the site when dist/ is missing or older than what it is built from,
 // then serves dist/ on http://localhost:3000 (PORT and HOST override).
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { catalogDir } from "../loaders/shared/config.ts";
+import { dataFingerprint } from "../loaders/site/build-hooks.ts";
 import { compressSite, summarise } from "./compress-site.ts";
 import { closeOnSignals, startServer } from "./serve.ts";
+import { BUILD_STAMP } from "./stamp-build.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -36,10 +38,18 @@ export function siteSources(root = ROOT): string[] {
   ];
 }
 
-/** Why dist/ needs a build, or null when it is current. */
-export function buildReason(dist: string, sources: readonly string[]): string | null {
+/**
+ * Why dist/ needs a build, or null when it is current. The build's stamp says what it was
+ * built from; modification times alone miss a switch to an older catalogue. A site without a
+ * stamp (built before stamps existed) is judged by modification times only.
+ */
+export function buildReason(dist: string, sources: readonly string[], fingerprint: () => string = dataFingerprint): string | null {
   const index = path.join(dist, "index.html");
   if (!existsSync(index)) return `${dist} has no site yet`;
+  const stamp = path.join(dist, BUILD_STAMP);
+  if (existsSync(stamp) && readFileSync(stamp, "utf8").trim() !== fingerprint()) {
+    return "the catalogue, its caches, the loader code or the settings differ from the ones the site was built from";
+  }
   const built = statSync(index).mtimeMs;
   const changed = sources.find((source) => newestMtime(source) > built);
   return changed ? `${path.relative(ROOT, changed) || changed} changed since the last build` : null;
