@@ -166,6 +166,12 @@ export function sharedGenres(seriesGenres: readonly string[], movieGenres: reado
   return movieGenres.filter((g) => mapped.has(g));
 }
 
+/** A bad value as an error quotes it: its start only, so a broken export cannot flood a log line. */
+function quoted(value: unknown): string {
+  const text = String(value);
+  return `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}"`;
+}
+
 export class CatalogValidationError extends Error {
   constructor(message: string) {
     super(message);
@@ -191,7 +197,7 @@ export function normaliseDate(value: unknown): string | null {
   } else if ((match = /^(\d{4})$/.exec(text))) {
     [year, month, day] = [Number(match[1]), 1, 1];
   } else {
-    throw new CatalogValidationError(`unrecognised date "${text}" (expected YYYY-MM-DD or DD-MM-YYYY)`);
+    throw new CatalogValidationError(`unrecognised date ${quoted(text)} (expected YYYY-MM-DD or DD-MM-YYYY)`);
   }
   const date = new Date(Date.UTC(year, month - 1, day));
   if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
@@ -207,19 +213,49 @@ export function yearOf(isoDate: string | null | undefined): number | null {
   return Number.isFinite(year) ? year : null;
 }
 
+/**
+ * Bounds on what one title may carry, for TMDB and imported rows alike. Real TMDB overviews
+ * stay under about 1,000 characters and titles under 200; far longer text is a broken export,
+ * and would later cost the embedder, the page and the prompt dearly. Ids and vote counts are
+ * 32-bit INTEGER columns in the catalogue Parquet.
+ */
+export const TITLE_LIMITS = {
+  titleChars: 500,
+  overviewChars: 10_000,
+  genres: 30,
+  genreChars: 60,
+  pathChars: 500,
+  maxInteger: 2_147_483_647,
+} as const;
+
+function bounded(text: string, field: string, max: number, id?: number): string {
+  if (text.length > max) {
+    const who = id === undefined ? "" : `id ${id}: `;
+    throw new CatalogValidationError(`${who}${field} is ${text.length.toLocaleString("en")} characters long, more than the ${max.toLocaleString("en")} a catalogue keeps`);
+  }
+  return text;
+}
+
+function int32(value: number, field: string): number {
+  if (value > TITLE_LIMITS.maxInteger) {
+    throw new CatalogValidationError(`${field} ${value} is larger than ${TITLE_LIMITS.maxInteger.toLocaleString("en")}, the largest the catalogue stores`);
+  }
+  return value;
+}
+
 function finiteNumber(value: unknown, field: string, fallback: number | null): number {
   if (value === null || value === undefined || value === "") {
     if (fallback === null) throw new CatalogValidationError(`missing ${field}`);
     return fallback;
   }
   const n = typeof value === "number" ? value : Number(String(value).trim());
-  if (!Number.isFinite(n)) throw new CatalogValidationError(`${field} is not a number: "${String(value)}"`);
+  if (!Number.isFinite(n)) throw new CatalogValidationError(`${field} is not a number: ${quoted(value)}`);
   return n;
 }
 
-function optionalPath(value: unknown): string | null {
+function optionalPath(value: unknown, field: string): string | null {
   if (value === null || value === undefined) return null;
-  const text = String(value).trim();
+  const text = bounded(String(value).trim(), field, TITLE_LIMITS.pathChars);
   if (text === "" || text === "null" || text === "None") return null;
   return text.startsWith("/") ? text : `/${text}`;
 }
@@ -230,7 +266,7 @@ function parseBoolean(value: unknown, field: string): boolean {
   const text = String(value).trim().toLowerCase();
   if (["true", "1", "yes", "t"].includes(text)) return true;
   if (["false", "0", "no", "f"].includes(text)) return false;
-  throw new CatalogValidationError(`${field} is not a boolean: "${String(value)}"`);
+  throw new CatalogValidationError(`${field} is not a boolean: ${quoted(value)}`);
 }
 
 /** Fields shared by movies and series, already extracted from whatever shape the source had. */
@@ -253,19 +289,22 @@ export type OverviewlessError = CatalogValidationError & { missingOverview: true
 
 function normaliseCommon(raw: RawTitle) {
   const id = finiteNumber(raw.id, "id", null);
-  if (!Number.isInteger(id) || id <= 0) throw new CatalogValidationError(`id must be a positive integer, got "${String(raw.id)}"`);
-  const title = raw.title === null || raw.title === undefined ? "" : String(raw.title).trim();
+  if (!Number.isInteger(id) || id <= 0) throw new CatalogValidationError(`id must be a positive integer, got ${quoted(raw.id)}`);
+  int32(id, "id");
+  const title = bounded(raw.title === null || raw.title === undefined ? "" : String(raw.title).trim(), "title", TITLE_LIMITS.titleChars, id);
   if (title === "") throw new CatalogValidationError(`id ${id}: missing title`);
-  const overview = raw.overview === null || raw.overview === undefined ? "" : String(raw.overview).trim();
+  const overview = bounded(raw.overview === null || raw.overview === undefined ? "" : String(raw.overview).trim(), "overview", TITLE_LIMITS.overviewChars, id);
   if (overview === "") {
     const error = new CatalogValidationError(`id ${id}: missing overview`) as OverviewlessError;
     error.missingOverview = true;
     throw error;
   }
   const language = raw.language === null || raw.language === undefined ? "" : String(raw.language).trim().toLowerCase();
-  if (!/^[a-z]{2}$/.test(language)) throw new CatalogValidationError(`id ${id}: language must be a 2-letter code, got "${String(raw.language ?? "")}"`);
+  if (!/^[a-z]{2}$/.test(language)) throw new CatalogValidationError(`id ${id}: language must be a 2-letter code, got ${quoted(raw.language ?? "")}`);
   const adult = parseBoolean(raw.adult, "adult");
-  const voteCount = finiteNumber(raw.vote_count, "vote_count", 0);
+  const voteCount = int32(finiteNumber(raw.vote_count, "vote_count", 0), "vote_count");
+  const genres = [...new Set(raw.genre_names.map((g) => bounded(g.trim(), "a genre name", TITLE_LIMITS.genreChars, id)).filter(Boolean))];
+  if (genres.length > TITLE_LIMITS.genres) throw new CatalogValidationError(`id ${id}: ${genres.length} genres, more than the ${TITLE_LIMITS.genres} a title may have`);
   return {
     id,
     overview,
@@ -274,12 +313,12 @@ function normaliseCommon(raw: RawTitle) {
     popularity: finiteNumber(raw.popularity, "popularity", 0),
     vote_average: finiteNumber(raw.vote_average, "vote_average", 0),
     vote_count: Math.round(voteCount),
-    genre_names: [...new Set(raw.genre_names.map((g) => g.trim()).filter(Boolean))],
+    genre_names: genres,
     language,
     adult,
     age_appropriate: !adult,
-    poster_path: optionalPath(raw.poster_path),
-    backdrop_path: optionalPath(raw.backdrop_path),
+    poster_path: optionalPath(raw.poster_path, "poster_path"),
+    backdrop_path: optionalPath(raw.backdrop_path, "backdrop_path"),
   };
 }
 

@@ -18,7 +18,7 @@ import { normaliseMovie, normaliseSeries, type CatalogMeta, type Genre, type Mov
 import { catalogDir } from "../shared/config.ts";
 import { languageNames } from "../../lib/languages.ts";
 import { writeCatalog } from "../catalog/store.ts";
-import { ImportFileError, expandInput, openSource, type ImportFormat } from "./formats.ts";
+import { IMPORT_LIMITS, ImportFileError, expandInput, openSource, type ImportFormat } from "./formats.ts";
 import {
   RowError,
   addGenres,
@@ -46,6 +46,8 @@ export interface ImportOptions {
   skipBadFiles?: boolean;
   /** Progress and problem lines; defaults to stderr. */
   log?: (line: string) => void;
+  /** Rows an import may read in all; IMPORT_LIMITS.rows by default. */
+  maxRows?: number;
 }
 
 export interface FileReport {
@@ -130,6 +132,7 @@ class Importer {
   private readonly candidates: Record<Kind, Map<number, Candidate[]>> = { movie: new Map(), tv: new Map() };
   private readonly dropped: Record<string, number> = { movies_without_overview: 0, series_without_overview: 0 };
   private seq = 0;
+  private rowsRead = 0;
   readonly report: ImportReport = {
     files: [],
     failedFiles: [],
@@ -204,6 +207,12 @@ class Importer {
         );
       }
       report.read++;
+      const maxRows = this.options.maxRows ?? IMPORT_LIMITS.rows;
+      if (++this.rowsRead > maxRows) {
+        throw new ImportError(
+          `more than ${maxRows.toLocaleString("en")} rows (at ${file}:${line}), nothing was written: TMDB's whole catalogue is about 1.2 million titles, so these files repeat rows or are not title exports`,
+        );
+      }
       try {
         if (problem) throw new RowError("malformed_row", problem);
         const row = mapRow(fields, flag, this.genres);

@@ -35,6 +35,19 @@ export class ImportFileError extends Error {
   }
 }
 
+/**
+ * Input bounds, with room above any real export: a JSON array is parsed whole (V8 strings
+ * stop near 512 MB), a CSV record or JSON line is held whole while parsed, and TMDB's entire
+ * catalogue is about 1.2 million titles.
+ */
+export const IMPORT_LIMITS = {
+  jsonFileBytes: 256 * 1024 * 1024,
+  recordChars: 64 * 1024 * 1024,
+  rows: 5_000_000,
+} as const;
+
+const mebibytes = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+
 /** Extensions a directory given on the command line is scanned for. */
 export const DATA_EXTENSIONS = [".csv", ".tsv", ".json", ".jsonl", ".ndjson"] as const;
 
@@ -152,7 +165,7 @@ function uniqueHeader(header: string[]): string[] {
 async function* readDelimited(file: string, delimiter: string): AsyncGenerator<SourceRecord> {
   const lines = new LineIndex();
   const stream = createReadStream(file);
-  const parser = parseCsv({ bom: true, delimiter, info: true, relax_column_count: true, skip_empty_lines: true });
+  const parser = parseCsv({ bom: true, delimiter, info: true, relax_column_count: true, skip_empty_lines: true, max_record_size: IMPORT_LIMITS.recordChars });
   stream.on("data", (chunk) => lines.observe(chunk as Buffer));
   stream.on("error", (error) => parser.destroy(error));
   stream.pipe(parser);
@@ -244,6 +257,13 @@ function toRecord(value: unknown, line: number): SourceRecord {
 }
 
 async function* readJson(file: string): AsyncGenerator<SourceRecord> {
+  const { size } = await stat(file);
+  if (size > IMPORT_LIMITS.jsonFileBytes) {
+    throw new ImportFileError(
+      file,
+      `is ${mebibytes(size)}, and a JSON file is read whole (at most ${mebibytes(IMPORT_LIMITS.jsonFileBytes)}); convert it to JSON Lines (.jsonl, one object per line) or split it`,
+    );
+  }
   const text = (await readFile(file, "utf8")).replace(/^\uFEFF/, "");
   let value: unknown;
   try {
@@ -288,6 +308,9 @@ async function* readJsonLines(file: string): AsyncGenerator<SourceRecord> {
   try {
     for await (const raw of reader) {
       line++;
+      if (raw.length > IMPORT_LIMITS.recordChars) {
+        throw new ImportFileError(file, `line is ${mebibytes(raw.length)} long, more than the ${mebibytes(IMPORT_LIMITS.recordChars)} a record may take`, line);
+      }
       const text = line === 1 ? raw.replace(/^\uFEFF/, "") : raw;
       if (text.trim() === "") continue;
       let value: unknown;
