@@ -290,13 +290,19 @@ export const FILTER_PARAMS = {
 
 const P = FILTER_PARAMS;
 
-function numberParam(params: URLSearchParams, key: string, isInteger = false): number | undefined {
+/** A number parameter, or undefined when it is missing, malformed or out of `range`. */
+function numberParam(params: URLSearchParams, key: string, range: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
   const raw = params.get(key);
   if (raw === null || raw.trim() === "") return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || (isInteger && !Number.isInteger(value))) return undefined;
+  // `+ 0` turns -0 into 0, so a link reads back the way it was written.
+  const value = Number(raw) + 0;
+  if (!Number.isFinite(value) || (range.integer && !Number.isInteger(value))) return undefined;
+  if (value < (range.min ?? -Infinity) || value > (range.max ?? Infinity)) return undefined;
   return value;
 }
+
+/** Years a link may name: four digits, as a release date has. */
+const URL_YEARS = { integer: true, min: 1000, max: 9999 };
 
 /**
  * Filters from the page URL. Anything malformed is ignored rather than thrown: a URL is
@@ -311,13 +317,13 @@ export function filtersFromSearchParams(input: URLSearchParams | string): Filter
   if (mode === "any" || mode === "all") filters.genreMode = mode;
   const languages = params.getAll(P.languages).map((l) => l.trim()).filter(Boolean);
   if (languages.length) filters.languages = languages;
-  const minPopularity = numberParam(params, P.minPopularity);
+  const minPopularity = numberParam(params, P.minPopularity, { min: 0 });
   if (minPopularity !== undefined) filters.minPopularity = minPopularity;
-  const minVotes = numberParam(params, P.minVotes);
+  const minVotes = numberParam(params, P.minVotes, { min: 0 });
   if (minVotes !== undefined) filters.minVotes = minVotes;
-  const yearFrom = numberParam(params, P.yearFrom, true);
+  const yearFrom = numberParam(params, P.yearFrom, URL_YEARS);
   if (yearFrom !== undefined) filters.yearFrom = yearFrom;
-  const yearTo = numberParam(params, P.yearTo, true);
+  const yearTo = numberParam(params, P.yearTo, URL_YEARS);
   if (yearTo !== undefined) filters.yearTo = yearTo;
   filters.ageAppropriateOnly = params.get(P.ageAppropriateOnly) !== "all";
   const exclude = params

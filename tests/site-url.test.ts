@@ -1,13 +1,6 @@
 // The Recommend page's state lives in the URL: a link or a reload must give the same inputs.
-import { beforeAll, describe, expect, it } from "vitest";
-import { bundleBrowserLib } from "../loaders/site/build-hooks.ts";
-
-let url: typeof import("../src/components/url-state.ts");
-
-beforeAll(async () => {
-  await bundleBrowserLib("src");
-  url = await import("../src/components/url-state.ts");
-});
+import { describe, expect, it } from "vitest";
+import * as url from "../lib/url-state.ts";
 
 const vocabulary = () => ({
   genres: ["Drama", "Comedy", "Science Fiction"],

@@ -5,7 +5,7 @@ import { h, uid } from "./dom.js";
 import { languageName, normaliseFilters, tmdbImageUrl } from "./lib.bundle.js";
 import { picker, type PickerElement } from "./picker.js";
 import type { SiteMovie, SiteSeries } from "./site-data.js";
-import type { RecommendState } from "./url-state.js";
+import type { RecommendState } from "./lib.bundle.js";
 
 export interface ControlsOptions {
   series: readonly SiteSeries[];

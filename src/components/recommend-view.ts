@@ -11,7 +11,7 @@ import { quickStart } from "./quick-start.js";
 import { computeRecommendation, type FilterEngine } from "./recommend.js";
 import { resultsView } from "./results.js";
 import type { LoadedSiteData } from "./site-data.js";
-import type { RecommendState } from "./url-state.js";
+import type { RecommendState } from "./lib.bundle.js";
 
 export interface RecommendViewOptions {
   data: LoadedSiteData;

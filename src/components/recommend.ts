@@ -19,7 +19,7 @@ import {
   type RankingContext,
 } from "./lib.bundle.js";
 import type { LoadedSiteData, SiteMovie, SiteSeries } from "./site-data.js";
-import type { RecommendState } from "./url-state.js";
+import type { RecommendState } from "./lib.bundle.js";
 
 export type RecommendData = LoadedSiteData;
 

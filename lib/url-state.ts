@@ -1,6 +1,7 @@
 // The Recommend page's input state and its URL form, so a link reproduces the results.
-// Filters use lib/filters.ts's parameter names; the chosen series are `series=<id>`.
-import { filtersFromSearchParams, filtersToSearchParams, type Filters } from "./lib.bundle.js";
+// Filters use filters.ts's parameter names; the chosen series are `series=<id>`. Pure and
+// browser-safe; a URL is whatever a visitor pasted, so nothing here throws.
+import { filtersFromSearchParams, filtersToSearchParams, type Filters } from "./filters.ts";
 
 export interface RecommendState {
   seriesIds: number[];
@@ -8,6 +9,9 @@ export interface RecommendState {
 }
 
 export const SERIES_PARAM = "series";
+
+/** What one link may carry; a longer list is cut, and the cut is reported. */
+export const URL_LIMITS = { series: 20, excludedIds: 5000, textChars: 100 } as const;
 
 export interface Vocabulary {
   genres: readonly string[];
@@ -33,11 +37,13 @@ function positiveIntegers(values: string[]): number[] {
 export function stateFromSearch(search: string, vocabulary: Vocabulary): ParsedState {
   const params = new URLSearchParams(search);
   const ignored: string[] = [];
-  const seriesIds = positiveIntegers(params.getAll(SERIES_PARAM)).filter((id) => {
+  const known = positiveIntegers(params.getAll(SERIES_PARAM)).filter((id) => {
     if (vocabulary.seriesIds.has(id)) return true;
-    ignored.push(`series ${id}`);
+    if (ignored.length < URL_LIMITS.series) ignored.push(`series ${id}`);
     return false;
   });
+  const seriesIds = known.slice(0, URL_LIMITS.series);
+  if (known.length > seriesIds.length) ignored.push(`${known.length - seriesIds.length} series past the first ${URL_LIMITS.series}`);
   const filters = filtersFromSearchParams(params);
   const keep = (values: string[] | undefined, valid: readonly string[], kind: string): string[] | undefined => {
     if (!values) return undefined;
@@ -45,7 +51,8 @@ export function stateFromSearch(search: string, vocabulary: Vocabulary): ParsedS
     const out: string[] = [];
     for (const value of values) {
       const match = byKey.get(value.toLowerCase());
-      if (match === undefined) ignored.push(`${kind} "${value}"`);
+      const shown = value.length > URL_LIMITS.textChars ? `${value.slice(0, URL_LIMITS.textChars)}…` : value;
+      if (match === undefined) ignored.push(`${kind} "${shown}"`);
       else if (!out.includes(match)) out.push(match);
     }
     return out.length ? out : undefined;
@@ -63,8 +70,11 @@ export function stateFromSearch(search: string, vocabulary: Vocabulary): ParsedS
     delete filters.yearTo;
   }
   if (filters.excludeIds) {
-    const known = filters.excludeIds.filter((id) => vocabulary.movieIds.has(id));
-    if (known.length < filters.excludeIds.length) ignored.push(`${filters.excludeIds.length - known.length} unknown excluded title(s)`);
+    const unique = [...new Set(filters.excludeIds)];
+    const kept = unique.filter((id) => vocabulary.movieIds.has(id));
+    if (kept.length < unique.length) ignored.push(`${unique.length - kept.length} unknown excluded title(s)`);
+    if (kept.length > URL_LIMITS.excludedIds) ignored.push(`${kept.length - URL_LIMITS.excludedIds} excluded titles past the first ${URL_LIMITS.excludedIds}`);
+    const known = kept.slice(0, URL_LIMITS.excludedIds);
     if (known.length) filters.excludeIds = known;
     else delete filters.excludeIds;
   }
