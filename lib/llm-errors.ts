@@ -92,13 +92,41 @@ export class LlmOutputError extends LlmError {
   }
 }
 
-/** Replaces every occurrence of each secret (and its Bearer form) with a marker. */
+/** Replaces every occurrence of each secret (and its Bearer form, as a whole) with a marker. */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;
   for (const secret of secrets) {
     // Very short values would blank ordinary words; real keys are long.
     if (!secret || secret.length < 8) continue;
+    out = out.split(`Bearer ${secret}`).join("[redacted]");
     out = out.split(secret).join("[redacted]");
   }
   return out;
+}
+
+/**
+ * `redact` for what a server sends back as model output. A JSON answer can spell the key with
+ * \u escapes ("\u0067sk_..."), which a plain search misses and JSON.parse turns back into the
+ * key; so escaped letters, digits, "_", "-" and "." are decoded first (the same string to a JSON
+ * parser). The text is returned unchanged when it holds no secret in either form.
+ */
+export function redactOutput(text: string, secrets: readonly (string | undefined)[]): string {
+  // One match per escape sequence, so an escaped backslash ("\\u0067") stays literal text.
+  const decoded = text.replace(/\\(?:u([0-9a-fA-F]{4})|[\s\S])/g, (match, hex: string | undefined) => {
+    if (hex === undefined) return match;
+    const char = String.fromCharCode(Number.parseInt(hex, 16));
+    return /^[A-Za-z0-9_.-]$/.test(char) ? char : match;
+  });
+  const scrubbed = redact(decoded, secrets);
+  return scrubbed === decoded ? text : scrubbed;
+}
+
+/**
+ * Text from a server made safe to print on a terminal: C0 and C1 control characters (ESC, the
+ * single-byte CSI U+009B, BEL, CR...) become spaces, so no escape sequence can move the cursor,
+ * retitle the window or hide earlier lines.
+ */
+export function stripControlChars(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
 }

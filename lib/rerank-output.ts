@@ -1,7 +1,7 @@
 // Validates a model's answer against the candidates it was given. This is the boundary:
 // whatever the model (or text injected into its prompt) produced, only candidate ids with a
 // non-empty reason get through, in our own output shape.
-import { LlmOutputError } from "./llm-errors.ts";
+import { LlmOutputError, stripControlChars } from "./llm-errors.ts";
 import type { RerankCandidate, RerankDropped, RerankPick } from "./rerank-types.ts";
 
 export const MAX_REASON_CHARS = 400;
@@ -26,7 +26,8 @@ function extractJson(content: string): unknown {
         // fall through to the original error, which names the real problem
       }
     }
-    throw new LlmOutputError(`not valid JSON (${(first as Error).message})`);
+    // V8 quotes the start of the text in its message: printed later, so no control characters.
+    throw new LlmOutputError(`not valid JSON (${stripControlChars((first as Error).message)})`);
   }
 }
 
@@ -39,9 +40,8 @@ function toId(value: unknown): number | null {
 /** Plain text, one paragraph, bounded: reasons are shown on cards. */
 export function cleanReason(value: unknown): string {
   if (typeof value !== "string") return "";
-  // Control characters and markup have no place in a one-line reason.
-  // eslint-disable-next-line no-control-regex
-  const text = value.replace(/[\u0000-\u001f\u007f]/g, " ").replace(/\s+/g, " ").trim();
+  // Control characters (C0 and C1: terminal escapes) have no place in a one-line reason.
+  const text = stripControlChars(value).replace(/\s+/g, " ").trim();
   if (text.length <= MAX_REASON_CHARS) return text;
   const cut = text.slice(0, MAX_REASON_CHARS);
   const sentence = cut.lastIndexOf(". ");

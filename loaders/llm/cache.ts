@@ -1,4 +1,4 @@
-// Disk cache for LLM rerank answers: one JSON file per (model, prompt version, input) under
+// Disk cache for LLM rerank answers: one JSON file per (endpoint, model, prompt version, input) under
 // <cacheDir>/llm/, so rebuilds and resumed precomputes repeat no call. Node only.
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -8,6 +8,8 @@ import type { RerankInput, RerankResult } from "../../lib/rerank-types.ts";
 export interface CacheEntry {
   key: string;
   model: string;
+  /** The server's normalised base URL (never the key), for whoever reads the file; the key already covers it. */
+  endpoint?: string;
   prompt_version: string;
   created_at: string;
   result: RerankResult;
@@ -25,7 +27,10 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Everything that shapes the request: the model, the prompt version and settings, the input. */
+/**
+ * Everything that shapes the answer: the model, the prompt version and settings (the endpoint
+ * among them), the input. Settings that are undefined leave the key as it was without them.
+ */
 export function cacheKey(model: string, promptVersion: string, input: RerankInput, settings: Record<string, unknown> = {}): string {
   return createHash("sha256").update(canonical({ model, promptVersion, settings, input })).digest("hex");
 }

@@ -6,6 +6,11 @@
 // Groq's x-ratelimit-reset-* headers, and it would sleep for whatever retry-after says
 // (an hour, on a spent daily quota). We therefore set its maxRetries to 0 and retry here,
 // once per layer, with a cap on how long we are willing to wait.
+//
+// Deadlines: groq-sdk's `timeout` stops at the response headers; a server that then drips the
+// body would hold a call for ever. Each attempt therefore runs under our own AbortSignal, which
+// fetch also applies to the body read, so LLM_TIMEOUT_MS bounds connect, headers and body alike.
+// An optional overall budget (totalBudgetMs) bounds a whole chat() call, retries and waits included.
 import Groq from "groq-sdk";
 import { numberSetting, setting } from "../shared/config.ts";
 import {
@@ -18,6 +23,8 @@ import {
   LlmServerError,
   LlmTimeoutError,
   redact,
+  redactOutput,
+  stripControlChars,
 } from "../../lib/llm-errors.ts";
 import type { ChatCallOptions, ChatMessage, ChatRequest, ChatResult, LlmClient, StructuredOutput } from "../../lib/llm-types.ts";
 import { RateLimiter, formatWait, systemClock, type Clock, type RateLimits } from "./pacing.ts";
@@ -58,6 +65,11 @@ export interface Endpoint {
   isGroq: boolean;
   /** Host and path for notices (never carries credentials). */
   label: string;
+  /**
+   * The normalised base URL requests go to, ending in the API version (e.g.
+   * https://api.groq.com/openai/v1, http://localhost:11434/v1): the endpoint part of cache keys.
+   */
+  url: string;
 }
 
 /**
@@ -69,7 +81,7 @@ export interface Endpoint {
  *   `${base}/chat/completions`. A bare origin gets /v1, the convention of Ollama, llama.cpp, vLLM.
  */
 export function resolveEndpoint(baseUrl: string | undefined): Endpoint {
-  if (!baseUrl) return { sdkBaseURL: GROQ_BASE_URL, rewrite: null, isGroq: true, label: "api.groq.com" };
+  if (!baseUrl) return { sdkBaseURL: GROQ_BASE_URL, rewrite: null, isGroq: true, label: "api.groq.com", url: `${GROQ_BASE_URL}/openai/v1` };
   let url: URL;
   try {
     url = new URL(baseUrl);
@@ -87,13 +99,20 @@ export function resolveEndpoint(baseUrl: string | undefined): Endpoint {
   const isGroq = url.hostname === "api.groq.com";
   let base = url.pathname.replace(/\/+$/, "");
   const label = `${url.host}${base}`;
+  // url.origin lower-cases the host and drops a default port: equal servers give equal URLs.
   if (base.endsWith("/openai/v1")) {
-    return { sdkBaseURL: url.origin + base.slice(0, -"/openai/v1".length), rewrite: null, isGroq, label };
+    return { sdkBaseURL: url.origin + base.slice(0, -"/openai/v1".length), rewrite: null, isGroq, label, url: url.origin + base };
   }
-  if (isGroq) return { sdkBaseURL: url.origin, rewrite: null, isGroq, label };
+  if (isGroq) return { sdkBaseURL: url.origin, rewrite: null, isGroq, label, url: `${url.origin}/openai/v1` };
   if (base === "") base = "/v1";
   const target = url.origin + base;
-  return { sdkBaseURL: target, rewrite: { from: `${target}/openai/v1/`, to: `${target}/` }, isGroq: false, label: `${url.host}${base}` };
+  return {
+    sdkBaseURL: target,
+    rewrite: { from: `${target}/openai/v1/`, to: `${target}/` },
+    isGroq: false,
+    label: `${url.host}${base}`,
+    url: target,
+  };
 }
 
 export interface LlmClientOptions {
@@ -103,8 +122,14 @@ export interface LlmClientOptions {
   model?: string;
   /** Default LLM_BASE_URL, else Groq. */
   baseURL?: string;
-  /** Per request; default LLM_TIMEOUT_MS or 30 s. */
+  /** Per request, connect to last body byte; default LLM_TIMEOUT_MS or 30 s. */
   timeoutMs?: number;
+  /**
+   * Longest a whole chat() call may take, retries, server waits and pacing included; default
+   * unbounded (batch jobs wait out rate limits). Interactive callers pass LLM_TIMEOUT_MS plus a
+   * small margin, so a 429 asking for a minute fails at once and they fall back.
+   */
+  totalBudgetMs?: number;
   /** Retries on 408/409/429/5xx; default LLM_MAX_RETRIES or 2. */
   maxRetries?: number;
   /** A server asking us to wait longer than this fails fast with LlmRateLimitError; default 65 s. */
@@ -118,7 +143,16 @@ export interface LlmClientOptions {
   log?: (line: string) => void;
 }
 
+/** Per-call options of GroqChatClient: those of every LlmClient, plus this call's overall budget. */
+export interface GroqChatCallOptions extends ChatCallOptions {
+  /** Overrides LlmClientOptions.totalBudgetMs for this call. */
+  totalBudgetMs?: number;
+}
+
 const stderrLog = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Longest model name we pass on: it is printed, cached and published. */
+const MAX_MODEL_NAME_CHARS = 200;
 
 /** Parses Groq's reset durations ("2m59.56s", "7.66s", "120ms", "1h2m") or plain seconds. */
 export function parseDuration(value: string | null | undefined): number | undefined {
@@ -203,6 +237,7 @@ export class GroqChatClient implements LlmClient {
   private readonly sdk: Groq;
   private readonly secret: string;
   private readonly timeoutMs: number;
+  private readonly totalBudgetMs: number;
   private readonly maxRetries: number;
   private readonly maxRetryWaitMs: number;
   private readonly clock: Clock;
@@ -221,6 +256,7 @@ export class GroqChatClient implements LlmClient {
     this.secret = key ?? "local-server-needs-no-key";
     this.structuredOutput = options.structuredOutput ?? structuredOutputSetting(this.model);
     this.timeoutMs = Math.max(1, Math.round(options.timeoutMs ?? numberSetting("LLM_TIMEOUT_MS", 30_000)));
+    this.totalBudgetMs = options.totalBudgetMs === undefined ? Infinity : Math.max(1, Math.round(options.totalBudgetMs));
     this.maxRetries = options.maxRetries ?? numberSetting("LLM_MAX_RETRIES", 2);
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 65_000;
     this.clock = options.clock ?? systemClock;
@@ -243,14 +279,28 @@ export class GroqChatClient implements LlmClient {
     });
   }
 
-  async chat(request: ChatRequest, options: ChatCallOptions = {}): Promise<ChatResult> {
+  async chat(request: ChatRequest, options: GroqChatCallOptions = {}): Promise<ChatResult> {
     const maxRetries = options.maxRetries ?? this.maxRetries;
     const timeoutMs = Math.max(1, Math.round(options.timeoutMs ?? this.timeoutMs));
+    const budgetMs = options.totalBudgetMs === undefined ? this.totalBudgetMs : Math.max(1, Math.round(options.totalBudgetMs));
+    // On the injected clock, like every other wait here; Infinity when there is no budget.
+    const deadline = this.clock.now() + budgetMs;
     const estimate = estimateTokens(request.messages) + (request.expectedCompletionTokens ?? 600);
     for (let attempt = 0; ; attempt++) {
-      await this.respectServerBudget(estimate);
+      await this.respectServerBudget(estimate, deadline, budgetMs);
       const reservation = await this.limiter.acquire(estimate);
       const started = this.clock.now();
+      const left = deadline - started;
+      if (left <= 0) throw new LlmTimeoutError(`no answer from ${this.endpoint.label} within the call's budget of ${budgetMs} ms`);
+      const attemptMs = Math.max(1, Math.min(timeoutMs, Math.round(left)));
+      const limit =
+        attemptMs < timeoutMs
+          ? `${attemptMs} ms, what was left of the call's budget of ${budgetMs} ms`
+          : `${attemptMs} ms (LLM_TIMEOUT_MS)`;
+      // Our own deadline for the whole attempt: fetch applies the signal to the body read too,
+      // which groq-sdk's own timeout (cleared once the headers arrive) does not cover.
+      const deadlineSignal = new AbortController();
+      const timer = setTimeout(() => deadlineSignal.abort(), attemptMs);
       try {
         const { data, response } = await this.sdk.chat.completions
           .create(
@@ -263,7 +313,7 @@ export class GroqChatClient implements LlmClient {
               // gpt-oss reasons before answering; "low" keeps a rerank under a second and within TPM.
               ...(isReasoningModel(this.model) ? { reasoning_effort: "low" as const } : {}),
             },
-            { timeout: timeoutMs, maxRetries: 0 },
+            { timeout: attemptMs, maxRetries: 0, signal: deadlineSignal.signal },
           )
           .withResponse();
         const ms = this.clock.now() - started;
@@ -276,14 +326,20 @@ export class GroqChatClient implements LlmClient {
             }
           : null;
         if (usage) reservation.settle(usage.total_tokens);
-        const model = data.model ?? this.model;
+        const model = this.modelName(data.model);
         this.log(
           `[llm] ${model} ${ms} ms, tokens prompt ${usage?.prompt_tokens ?? "?"} completion ${usage?.completion_tokens ?? "?"} total ${usage?.total_tokens ?? "?"}`,
         );
         const choice = data.choices?.[0];
-        return { content: choice?.message?.content ?? "", model, usage, ms, finishReason: choice?.finish_reason ?? null };
+        // A hostile or buggy server may echo the Authorization header into the answer; scrub it
+        // here, before anything validates, caches, logs or returns the text.
+        const content = redactOutput(choice?.message?.content ?? "", [this.secret]);
+        const finishReason = choice?.finish_reason ? stripControlChars(redact(choice.finish_reason, [this.secret])) : null;
+        return { content, model, usage, ms, finishReason };
       } catch (error) {
-        const failure = this.classify(error, timeoutMs);
+        const failure = deadlineSignal.signal.aborted
+          ? new LlmTimeoutError(`no complete answer from ${this.endpoint.label} within ${limit}; raise LLM_TIMEOUT_MS or check the server`)
+          : this.classify(error, limit);
         const retryable = failure instanceof LlmRateLimitError || failure instanceof LlmServerError;
         if (!retryable || attempt >= maxRetries) throw failure;
         const headers = error instanceof Groq.APIError ? error.headers : undefined;
@@ -295,13 +351,32 @@ export class GroqChatClient implements LlmClient {
             cause: failure,
           });
         }
+        // Sleeping past the budget only to fail then helps nobody: fail now, so the caller falls back.
+        if (this.clock.now() + wait >= deadline) {
+          const why = `${failure.message}; a retry in ${formatWait(wait)} would pass the call's budget of ${budgetMs} ms`;
+          if (failure instanceof LlmServerError) throw new LlmServerError(why, { status: failure.status, cause: failure });
+          throw new LlmRateLimitError(why, { status: failure.status, retryAfterMs: wait, cause: failure });
+        }
         this.log(`[llm] ${failure.status ?? failure.kind} from ${this.endpoint.label}, retry ${attempt + 1}/${maxRetries} in ${formatWait(wait)}`);
         await this.clock.sleep(wait);
+      } finally {
+        clearTimeout(timer);
       }
     }
   }
 
-  private async respectServerBudget(estimate: number): Promise<void> {
+  /** The model name the server reports, safe to print, cache and publish; ours when it sends none. */
+  private modelName(reported: unknown): string {
+    if (typeof reported !== "string") return this.model;
+    const name = stripControlChars(redact(reported, [this.secret])).replace(/\s+/g, " ").trim().slice(0, MAX_MODEL_NAME_CHARS);
+    return name || this.model;
+  }
+
+  /**
+   * Pauses the limiter for what the server said is spent, then fails at once when the wait
+   * before the next request is longer than we accept (maxRetryWaitMs, or the call's budget).
+   */
+  private async respectServerBudget(estimate: number, deadline: number, budgetMs: number): Promise<void> {
     const now = this.clock.now();
     const blocked = this.server.requestsBlockedUntil - now;
     if (blocked > this.maxRetryWaitMs) {
@@ -311,6 +386,15 @@ export class GroqChatClient implements LlmClient {
     }
     if (blocked > 0) this.limiter.pauseUntil(this.server.requestsBlockedUntil);
     if (estimate > this.server.tokensRemaining && this.server.tokensResetAt > now) this.limiter.pauseUntil(this.server.tokensResetAt);
+    if (deadline === Infinity) return;
+    // Callers queued ahead can only lengthen this wait, so a wait already too long is final.
+    const wait = this.limiter.delayFor(estimate);
+    if (now + wait >= deadline) {
+      throw new LlmRateLimitError(
+        `the next request to ${this.endpoint.label} may start in ${formatWait(wait)} (rate limits), after the call's budget of ${budgetMs} ms`,
+        { retryAfterMs: wait },
+      );
+    }
   }
 
   private noteServerBudget(headers: Headers): void {
@@ -325,13 +409,14 @@ export class GroqChatClient implements LlmClient {
   }
 
   /** Turns whatever groq-sdk or fetch threw into one of our errors, with the key scrubbed. */
-  private classify(error: unknown, timeoutMs: number): LlmError {
+  private classify(error: unknown, limit: string): LlmError {
     if (error instanceof LlmError) return error;
     const where = this.endpoint.label;
-    const text = (message: string) => redact(message, [this.secret]);
+    // Server text is printed: no key, no terminal escapes.
+    const text = (message: string) => stripControlChars(redact(message, [this.secret]));
     const detail = text(serverMessage(error));
     if (error instanceof Groq.APIConnectionTimeoutError) {
-      return new LlmTimeoutError(`no answer from ${where} within ${timeoutMs} ms (LLM_TIMEOUT_MS)`);
+      return new LlmTimeoutError(`no answer from ${where} within ${limit}; raise LLM_TIMEOUT_MS or check the server`);
     }
     if (error instanceof Groq.APIConnectionError) {
       const cause = error.cause instanceof Error ? `: ${text(error.cause.message)}` : "";
@@ -361,6 +446,15 @@ function serverMessage(error: unknown): string {
     return error.message.replace(/^\d{3}\s+/, "");
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The normalised base URL a client sends to, for cache keys: answers from one server must not
+ * come back for another that serves a model of the same name. Undefined for clients that do not
+ * say (test doubles); never carries the key.
+ */
+export function endpointOf(client: LlmClient): string | undefined {
+  return client instanceof GroqChatClient ? client.endpoint.url : undefined;
 }
 
 let noticeShown = false;

@@ -8,7 +8,7 @@ import { cacheDir as defaultCacheDir } from "../shared/config.ts";
 import { fallbackRank } from "../../lib/fallback.ts";
 import { readCached, writeCached, cacheKey } from "./cache.ts";
 import { LlmError, LlmOutputError } from "../../lib/llm-errors.ts";
-import { createLlmClient, isReasoningModel, type ChatRequest, type ChatResult, type LlmClient } from "./client.ts";
+import { createLlmClient, endpointOf, isReasoningModel, type ChatRequest, type ChatResult, type LlmClient } from "./client.ts";
 import { DEFAULT_BUDGET, PROMPT_VERSION, buildRerankPrompt, repairMessages, responseFormatFor, type PromptBudget } from "../../lib/prompt.ts";
 import { validatePicks } from "../../lib/rerank-output.ts";
 import type { RerankInput, RerankResult } from "../../lib/rerank-types.ts";
@@ -93,7 +93,9 @@ export async function rerank(input: RerankInput, options: RerankOptions = {}): P
   if (!client) return fallbackRank(input, "no LLM configured (GROQ_API_KEY and LLM_BASE_URL unset)");
   const dir = options.cacheDir === undefined ? defaultCacheDir() : options.cacheDir;
   const budget = options.budget ?? DEFAULT_BUDGET;
-  const key = cacheKey(client.model, PROMPT_VERSION, input, { budget, structuredOutput: client.structuredOutput });
+  // The endpoint is part of the key: two servers may serve different models under one name.
+  const endpoint = endpointOf(client);
+  const key = cacheKey(client.model, PROMPT_VERSION, input, { budget, structuredOutput: client.structuredOutput, endpoint });
   if (dir) {
     const hit = await readCached(dir, key);
     if (hit) return hit.result;
@@ -109,7 +111,7 @@ export async function rerank(input: RerankInput, options: RerankOptions = {}): P
   }
   if (dir) {
     try {
-      await writeCached(dir, { key, model: client.model, prompt_version: PROMPT_VERSION, created_at: result.generated_at!, result });
+      await writeCached(dir, { key, model: client.model, endpoint, prompt_version: PROMPT_VERSION, created_at: result.generated_at!, result });
     } catch (error) {
       log(`[rerank] could not cache the answer under ${dir}/llm: ${(error as Error).message}`);
     }

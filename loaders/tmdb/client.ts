@@ -116,7 +116,7 @@ function retryAfterMs(header: string | null): number | undefined {
 
 function networkReason(error: unknown, timeoutMs: number): string {
   const name = (error as Error)?.name;
-  if (name === "TimeoutError") return `timed out after ${timeoutMs} ms`;
+  if (name === "TimeoutError") return `timed out after ${timeoutMs} ms (TMDB_TIMEOUT_MS)`;
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const detail = cause?.code ?? cause?.message ?? (error as Error)?.message ?? String(error);
   return `network error (${detail})`;
@@ -241,6 +241,8 @@ export class TmdbClient {
       let text: string;
       let retryAfter: string | null = null;
       try {
+        // One deadline for the whole attempt: fetch applies its signal to the body read as well,
+        // so a server that sends headers and then stalls mid-body times out here too.
         const timeout = AbortSignal.timeout(this.#timeoutMs);
         const response = await fetch(url, {
           headers: this.#headers(),

@@ -28,6 +28,11 @@ export interface MockResponse {
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   /** Hold the answer this long (to trigger client timeouts). */
   delayMs?: number;
+  /**
+   * Send the status and headers at once, then the body one byte every this many ms: a server
+   * that stalls mid-answer, which a headers-only timeout never notices.
+   */
+  dripBodyMs?: number;
 }
 
 export type Responder = (request: RecordedRequest) => MockResponse;
@@ -81,6 +86,22 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** Writes `body` one byte per `intervalMs`, stopping when the client goes away. */
+function drip(res: ServerResponse, body: Buffer, intervalMs: number): void {
+  res.flushHeaders();
+  let sent = 0;
+  const timer = setInterval(() => {
+    if (res.destroyed) return clearInterval(timer);
+    res.write(body.subarray(sent, sent + 1));
+    sent++;
+    if (sent >= body.length) {
+      clearInterval(timer);
+      res.end();
+    }
+  }, intervalMs);
+  res.on("close", () => clearInterval(timer));
+}
+
 export async function startMockLlm(defaultResponder: Responder = echoFirstCandidates()): Promise<MockLlm> {
   const queue: MockResponse[] = [];
   const requests: RecordedRequest[] = [];
@@ -115,8 +136,10 @@ export async function startMockLlm(defaultResponder: Responder = echoFirstCandid
     if (spec.delayMs) await new Promise((resolve) => setTimeout(resolve, spec.delayMs));
     if (res.destroyed) return;
     const body = spec.body ?? completion(spec.content ?? "", recorded.body.model, spec.usage);
+    const payload = typeof body === "string" ? body : JSON.stringify(body);
     res.writeHead(spec.status ?? 200, { "content-type": "application/json", ...spec.headers });
-    res.end(typeof body === "string" ? body : JSON.stringify(body));
+    if (spec.dripBodyMs) return drip(res, Buffer.from(payload), spec.dripBodyMs);
+    res.end(payload);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

@@ -18,7 +18,12 @@ export type MockFault =
   /** Accepts the request and never answers. */
   | { kind: "hang" }
   /** Closes the connection without an answer. */
-  | { kind: "reset" };
+  | { kind: "reset" }
+  /**
+   * 200 and headers at once, then a JSON body one byte every `intervalMs` (default 1000) that
+   * never completes: a server stalling mid-answer, which a headers-only timeout never notices.
+   */
+  | { kind: "drip"; intervalMs?: number };
 
 export interface MockRequest {
   path: string;
@@ -151,6 +156,17 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
   response.end(text);
 }
 
+/** Headers now, then `{"page": 1, "results": [` and a space per tick until the client leaves. */
+function drip(response: ServerResponse, intervalMs: number) {
+  response.writeHead(200, { "content-type": "application/json;charset=utf-8" });
+  response.write('{"page": 1, "results": [');
+  const timer = setInterval(() => {
+    if (response.destroyed) return clearInterval(timer);
+    response.write(" ");
+  }, intervalMs);
+  response.on("close", () => clearInterval(timer));
+}
+
 export async function startMockTmdb(options: MockTmdbOptions = {}): Promise<MockTmdb> {
   const pageSize = options.pageSize ?? 20;
   const titles: Record<MockKind, MockTitle[]> = { movie: options.movies ?? [], tv: options.tv ?? [] };
@@ -231,6 +247,8 @@ export async function startMockTmdb(options: MockTmdbOptions = {}): Promise<Mock
           return;
         case "reset":
           return request.socket.destroy();
+        case "drip":
+          return drip(response, fault.intervalMs ?? 1000);
       }
     }
     if (!authorised(url.searchParams, request.headers.authorization)) {
