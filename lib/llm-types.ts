@@ -38,6 +38,8 @@ export interface ChatResult {
 export interface ChatCallOptions {
   timeoutMs?: number;
   maxRetries?: number;
+  /** Longest this whole call may take, retries and waits included; the client's default when omitted. */
+  totalBudgetMs?: number;
 }
 
 export interface LlmClient {

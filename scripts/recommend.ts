@@ -7,6 +7,8 @@ import { FilterError } from "../lib/filters.ts";
 import { ShortlistError } from "../lib/shortlist.ts";
 import { CatalogStoreError } from "../loaders/catalog/store.ts";
 import { RecommendError, SeriesLookupError, openEngine, type Recommendation } from "../loaders/engine.ts";
+import { DEFAULT_TIMEOUT_MS } from "../loaders/llm/client.ts";
+import { numberSetting } from "../loaders/shared/config.ts";
 
 const USAGE = `Usage: npm run recommend -- --series NAME|ID [--series ...] [options]
 
@@ -26,6 +28,12 @@ const USAGE = `Usage: npm run recommend -- --series NAME|ID [--series ...] [opti
   --help               show this help`;
 
 class UsageError extends Error {}
+
+/**
+ * A person is waiting: the LLM gets LLM_TIMEOUT_MS plus this margin for everything (retries,
+ * a repair, rate-limit waits), then the deterministic ranker answers.
+ */
+const INTERACTIVE_MARGIN_MS = 2_000;
 
 /** Picks a command line can ask for (the engine's cap). */
 const MAX_LIMIT = 100;
@@ -189,7 +197,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const engine = await openEngine({ catalogDir: options.catalog });
+  const deadlineMs = numberSetting("LLM_TIMEOUT_MS", DEFAULT_TIMEOUT_MS) + INTERACTIVE_MARGIN_MS;
+  const engine = await openEngine({ catalogDir: options.catalog, rerank: { deadlineMs } });
   try {
     const result = await engine.recommend({ series: options.series, filters: options.filters, limit: options.limit, useLlm: options.useLlm });
     process.stdout.write(options.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : `${formatTable(result)}\n`);

@@ -216,6 +216,42 @@ describe("recommend CLI with an LLM", () => {
     expect(mock.requests).toHaveLength(1);
   });
 
+  // Each of these asks for a list length no other test asks for, so no cached answer applies.
+  it("answers within LLM_TIMEOUT_MS plus a small margin when the server asks to wait a minute (429, Retry-After: 60), falling back", async () => {
+    mock.script({ status: 429, headers: { "retry-after": "60" }, body: { error: { message: "slow down" } } });
+    const started = Date.now();
+    const run = await cli(["--catalog", catalog, "--series", "Star Voyagers", "--limit", "3", "--json"], {
+      LLM_BASE_URL: mock.openaiBaseURL,
+      LLM_MODEL: "mock-model",
+      LLM_TIMEOUT_MS: "1500",
+    });
+    const elapsed = Date.now() - started;
+    expect(run.code, run.stderr).toBe(0);
+    expect(json(run).source).toBe("fallback");
+    // Process start and the catalogue take a few seconds of their own on a busy machine.
+    expect(elapsed).toBeLessThan(15_000);
+    expect(run.stderr).toMatch(/rate_limit/);
+  }, 30_000);
+
+  it("falls back within LLM_TIMEOUT_MS plus a small margin when the answer's body drips", async () => {
+    mock.setDefault(() => ({ body: { choices: [] }, dripBodyMs: 1000 }));
+    try {
+      const started = Date.now();
+      const run = await cli(["--catalog", catalog, "--series", "Star Voyagers", "--limit", "4", "--json"], {
+        LLM_BASE_URL: mock.openaiBaseURL,
+        LLM_MODEL: "mock-model",
+        LLM_TIMEOUT_MS: "1500",
+        LLM_MAX_RETRIES: "0",
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(json(run).source).toBe("fallback");
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(run.stderr).toMatch(/timeout/);
+    } finally {
+      mock.setDefault(undefined as never);
+    }
+  }, 30_000);
+
   it("makes no LLM request with --no-llm", async () => {
     const before = mock.requests.length;
     const run = await cli(["--catalog", catalog, "--series", "Star Voyagers", "--json", "--no-llm"], { LLM_BASE_URL: mock.openaiBaseURL });

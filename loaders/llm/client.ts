@@ -32,6 +32,8 @@ import { RateLimiter, formatWait, systemClock, type Clock, type RateLimits } fro
 export type { ChatCallOptions, ChatMessage, ChatRequest, ChatResult, ChatUsage, LlmClient, ResponseFormat, StructuredOutput } from "../../lib/llm-types.ts";
 
 export const DEFAULT_MODEL = "openai/gpt-oss-20b";
+/** LLM_TIMEOUT_MS when unset: one request, connect to last body byte. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
 export const GROQ_BASE_URL = "https://api.groq.com";
 
 /**
@@ -143,11 +145,8 @@ export interface LlmClientOptions {
   log?: (line: string) => void;
 }
 
-/** Per-call options of GroqChatClient: those of every LlmClient, plus this call's overall budget. */
-export interface GroqChatCallOptions extends ChatCallOptions {
-  /** Overrides LlmClientOptions.totalBudgetMs for this call. */
-  totalBudgetMs?: number;
-}
+/** Per-call options of GroqChatClient; totalBudgetMs overrides LlmClientOptions.totalBudgetMs for this call. */
+export type GroqChatCallOptions = ChatCallOptions;
 
 const stderrLog = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -255,7 +254,7 @@ export class GroqChatClient implements LlmClient {
     // Local servers ignore the Authorization header, but groq-sdk insists on a key.
     this.secret = key ?? "local-server-needs-no-key";
     this.structuredOutput = options.structuredOutput ?? structuredOutputSetting(this.model);
-    this.timeoutMs = Math.max(1, Math.round(options.timeoutMs ?? numberSetting("LLM_TIMEOUT_MS", 30_000)));
+    this.timeoutMs = Math.max(1, Math.round(options.timeoutMs ?? numberSetting("LLM_TIMEOUT_MS", DEFAULT_TIMEOUT_MS)));
     this.totalBudgetMs = options.totalBudgetMs === undefined ? Infinity : Math.max(1, Math.round(options.totalBudgetMs));
     this.maxRetries = options.maxRetries ?? numberSetting("LLM_MAX_RETRIES", 2);
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 65_000;

@@ -7,7 +7,7 @@
 import { cacheDir as defaultCacheDir } from "../shared/config.ts";
 import { fallbackRank } from "../../lib/fallback.ts";
 import { readCached, writeCached, cacheKey } from "./cache.ts";
-import { LlmError, LlmOutputError } from "../../lib/llm-errors.ts";
+import { LlmError, LlmOutputError, LlmTimeoutError } from "../../lib/llm-errors.ts";
 import { createLlmClient, endpointOf, isReasoningModel, type ChatRequest, type ChatResult, type LlmClient } from "./client.ts";
 import { DEFAULT_BUDGET, PROMPT_VERSION, buildRerankPrompt, repairMessages, responseFormatFor, type PromptBudget } from "../../lib/prompt.ts";
 import { validatePicks } from "../../lib/rerank-output.ts";
@@ -29,6 +29,12 @@ export interface RerankOptions {
   /** Cache root (answers go to <cacheDir>/llm/); default MARQUEE_CACHE_DIR or data/cache; null: no cache. */
   cacheDir?: string | null;
   budget?: PromptBudget;
+  /**
+   * Longest the rerank may spend on the LLM, every call and wait included; past it the
+   * fallback answers. Interactive commands set it (LLM_TIMEOUT_MS plus a margin); batch jobs
+   * leave it unbounded so they wait out rate limits.
+   */
+  deadlineMs?: number;
   /** One line per notice; default stderr. */
   log?: (line: string) => void;
 }
@@ -58,10 +64,18 @@ function describeProblem(error: LlmOutputError, answer: ChatResult): string {
   return answer.finishReason === "length" ? `${error.message} (the answer was cut off at the token limit; write shorter reasons)` : error.message;
 }
 
-async function askModel(client: LlmClient, input: RerankInput, budget: PromptBudget, log: (line: string) => void): Promise<RerankResult> {
+/** Per-call options that keep every call within what is left of the rerank's deadline. */
+function withinDeadline(endsAt: number): { totalBudgetMs?: number } {
+  if (!Number.isFinite(endsAt)) return {};
+  const left = Math.round(endsAt - performance.now());
+  if (left <= 0) throw new LlmTimeoutError("the rerank's time is up before the next call (LLM_TIMEOUT_MS)");
+  return { totalBudgetMs: left };
+}
+
+async function askModel(client: LlmClient, input: RerankInput, budget: PromptBudget, endsAt: number, log: (line: string) => void): Promise<RerankResult> {
   const prompt = buildRerankPrompt(input, budget);
   const request = chatRequest(client, prompt.messages, prompt.limit);
-  const first = await client.chat(request);
+  const first = await client.chat(request, withinDeadline(endsAt));
   let answer = first;
   let validated;
   try {
@@ -70,7 +84,7 @@ async function askModel(client: LlmClient, input: RerankInput, budget: PromptBud
     if (!(error instanceof LlmOutputError)) throw error;
     const problem = describeProblem(error, first);
     log(`[rerank] unusable answer from ${client.model} (${problem}); asking once for a repair`);
-    answer = await client.chat({ ...request, messages: [...prompt.messages, ...repairMessages(first.content, problem, prompt.limit)] });
+    answer = await client.chat({ ...request, messages: [...prompt.messages, ...repairMessages(first.content, problem, prompt.limit)] }, withinDeadline(endsAt));
     validated = validatePicks(answer.content, input.candidates, prompt.limit);
   }
   return {
@@ -102,7 +116,8 @@ export async function rerank(input: RerankInput, options: RerankOptions = {}): P
   }
   let result: RerankResult;
   try {
-    result = await askModel(client, input, budget, log);
+    const endsAt = options.deadlineMs === undefined ? Infinity : performance.now() + options.deadlineMs;
+    result = await askModel(client, input, budget, endsAt, log);
   } catch (error) {
     if (!(error instanceof LlmError)) throw error;
     const why = `${error.kind}: ${error.message}`;
