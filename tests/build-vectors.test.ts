@@ -12,9 +12,13 @@ import { connectDuckDB, readCatalog, sqlPath, writeCatalog } from "../loaders/ca
 import { openEngine } from "../loaders/engine.ts";
 import { buildSiteArchive } from "../loaders/site/sources.ts";
 import { readVectorsParquet } from "../loaders/vectors/catalog-vectors.ts";
-import { decodeVectors } from "../src/components/site-data.ts";
+import { bundleBrowserLib } from "../loaders/site/build-hooks.ts";
 import { engineCatalog } from "./fixtures/engine-catalog.ts";
 import { fakeEmbedder } from "./helpers/fake-embedder.ts";
+
+// site-data.ts reads the file schema through the generated lib bundle, so build it first.
+await bundleBrowserLib("src");
+const { decodeVectors } = await import("../src/components/site-data.ts");
 
 const work = mkdtempSync(path.join(tmpdir(), "marquee-build-vectors-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

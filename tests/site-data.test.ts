@@ -17,9 +17,13 @@ import {
   vectorsToArrow,
   type PickRow,
 } from "../loaders/site/arrow.ts";
+import { bundleBrowserLib } from "../loaders/site/build-hooks.ts";
 import { buildSiteArchive } from "../loaders/site/sources.ts";
-import { decodeMovies, decodePicks, decodeSeries, decodeVectors } from "../src/components/site-data.ts";
 import { engineCatalog } from "./fixtures/engine-catalog.ts";
+
+// site-data.ts reads the file schema through the generated lib bundle, so build it first.
+await bundleBrowserLib("src");
+const { decodeMovies, decodePicks, decodeSeries, decodeVectors } = await import("../src/components/site-data.ts");
 
 const work = mkdtempSync(path.join(tmpdir(), "marquee-site-data-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -125,10 +129,10 @@ function untar(bytes: Uint8Array, into: string): void {
 }
 
 describe("site archive", () => {
-  it("is a tar that standard tools extract to the same bytes", () => {
+  it("is a tar that standard tools extract to the same bytes", async () => {
     const dir = mkdtempSync(path.join(work, "tar-"));
     const big = new Uint8Array(1500).map((_, i) => i % 251);
-    untar(tarArchive([{ name: "a.bin", bytes: big }, { name: "b.json", bytes: '{"ok":true}' }]), dir);
+    untar(await tarArchive([{ name: "a.bin", bytes: big }, { name: "b.json", bytes: '{"ok":true}' }]), dir);
     expect(new Uint8Array(readFileSync(path.join(dir, "a.bin")))).toEqual(big);
     expect(readFileSync(path.join(dir, "b.json"), "utf8")).toBe('{"ok":true}');
   });

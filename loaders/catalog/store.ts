@@ -2,8 +2,6 @@
 // Writes are atomic per file (temp file + rename) and ordered so that a failure at any
 // point leaves the previous catalogue readable: every new file is complete on disk before
 // the first rename, and meta.json is renamed last.
-import { DuckDBConnection, DuckDBInstance, LIST, VARCHAR, dateValue, listValue } from "@duckdb/node-api";
-import type { DuckDBAppender } from "@duckdb/node-api";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -15,6 +13,11 @@ import {
   type Movie,
   type Series,
 } from "../../lib/catalog.ts";
+import { connectDuckDB, quotedString } from "../shared/duckdb.ts";
+import { stageParquet, tempFileBeside, type ParquetColumn, type ParquetTable, type StagedParquet } from "../shared/parquet.ts";
+
+// Many tests and the engine reach DuckDB through the catalogue store.
+export { connectDuckDB, sqlPath } from "../shared/duckdb.ts";
 
 export const CATALOG_FILES = { movies: "movies.parquet", series: "series.parquet", meta: "meta.json" } as const;
 
@@ -29,75 +32,20 @@ export function hasCatalog(dir: string): boolean {
   return Object.values(CATALOG_FILES).every((file) => existsSync(path.join(dir, file)));
 }
 
-/** SQL string literal for a file path (paths are ours, but quotes in them must not break the SQL). */
-export function sqlPath(file: string): string {
-  return `'${file.replaceAll("'", "''")}'`;
-}
-
-let sharedInstance: Promise<DuckDBInstance> | undefined;
-
-/** One in-memory DuckDB per process; connections are cheap. */
-export async function connectDuckDB(): Promise<DuckDBConnection> {
-  sharedInstance ??= DuckDBInstance.create(":memory:");
-  return (await sharedInstance).connect();
-}
-
-const STRING_LIST = LIST(VARCHAR);
-
-function daysSinceEpoch(isoDate: string): number {
-  return Math.round(Date.parse(`${isoDate}T00:00:00Z`) / 86_400_000);
-}
-
-function appendRow(appender: DuckDBAppender, columns: readonly (readonly [string, string])[], row: Record<string, unknown>) {
-  for (const [name, type] of columns) {
-    const value = row[name];
-    if (value === null || value === undefined) {
-      appender.appendNull();
-      continue;
-    }
-    switch (type) {
-      case "INTEGER":
-        appender.appendInteger(value as number);
-        break;
-      case "DOUBLE":
-        appender.appendDouble(value as number);
-        break;
-      case "BOOLEAN":
-        appender.appendBoolean(value as boolean);
-        break;
-      case "DATE":
-        appender.appendDate(dateValue(daysSinceEpoch(value as string)));
-        break;
-      case "VARCHAR[]":
-        appender.appendList(listValue(value as string[]), STRING_LIST);
-        break;
-      default:
-        appender.appendVarchar(value as string);
-    }
-  }
-  appender.endRow();
-}
-
-async function writeParquet(
-  connection: DuckDBConnection,
-  table: string,
-  columns: readonly (readonly [string, string])[],
-  rows: readonly object[],
-  file: string,
-): Promise<void> {
-  const columnSql = columns.map(([name, type]) => `"${name}" ${type}`).join(", ");
-  await connection.run(`CREATE OR REPLACE TEMP TABLE ${table} (${columnSql})`);
-  try {
-    const appender = await connection.createAppender(table);
-    for (const row of rows) appendRow(appender, columns, row as Record<string, unknown>);
-    appender.closeSync();
-    // Sorted by popularity so the most requested rows sit together in the first row groups.
-    await connection.run(
-      `COPY (SELECT * FROM ${table} ORDER BY popularity DESC, id) TO ${sqlPath(file)} (FORMAT parquet, COMPRESSION zstd)`,
-    );
-  } finally {
-    await connection.run(`DROP TABLE IF EXISTS ${table}`);
-  }
+/**
+ * A catalogue Parquet table: the rows as they are, ISO dates as Dates, sorted by popularity so
+ * the most requested rows sit together in the first row groups.
+ */
+function catalogTable(columns: readonly ParquetColumn[], rows: readonly (Movie | Series)[]): ParquetTable {
+  return {
+    columns,
+    rowCount: rows.length,
+    value: (row, column, sqlType) => {
+      const value = (rows[row] as unknown as Record<string, Movie[keyof Movie]>)[column];
+      return sqlType === "DATE" && typeof value === "string" ? new Date(`${value}T00:00:00Z`) : value;
+    },
+    orderBy: "popularity DESC, id",
+  };
 }
 
 function assertUniqueIds(kind: string, rows: readonly { id: number }[]) {
@@ -118,34 +66,22 @@ export async function writeCatalog(dir: string, catalog: Catalog): Promise<void>
   assertUniqueIds("movies", catalog.movies);
   assertUniqueIds("series", catalog.series);
   await mkdir(dir, { recursive: true });
-  const suffix = `.${process.pid}.${Date.now()}.tmp`;
-  const targets = {
-    movies: path.join(dir, CATALOG_FILES.movies),
-    series: path.join(dir, CATALOG_FILES.series),
-    meta: path.join(dir, CATALOG_FILES.meta),
-  };
-  const temps = {
-    movies: targets.movies + suffix,
-    series: targets.series + suffix,
-    meta: targets.meta + suffix,
-  };
   const meta: CatalogMeta = {
     ...catalog.meta,
     counts: { movies: catalog.movies.length, series: catalog.series.length },
   };
-  const connection = await connectDuckDB();
+  const metaFile = path.join(dir, CATALOG_FILES.meta);
+  const metaTemp = tempFileBeside(metaFile);
+  const staged: StagedParquet[] = [];
   try {
-    await writeParquet(connection, "catalog_movies", MOVIE_COLUMNS, catalog.movies, temps.movies);
-    await writeParquet(connection, "catalog_series", SERIES_COLUMNS, catalog.series, temps.series);
-    await writeFile(temps.meta, JSON.stringify(meta, null, 2) + "\n");
-    await rename(temps.movies, targets.movies);
-    await rename(temps.series, targets.series);
-    await rename(temps.meta, targets.meta);
+    staged.push(await stageParquet(path.join(dir, CATALOG_FILES.movies), catalogTable(MOVIE_COLUMNS, catalog.movies)));
+    staged.push(await stageParquet(path.join(dir, CATALOG_FILES.series), catalogTable(SERIES_COLUMNS, catalog.series)));
+    await writeFile(metaTemp, JSON.stringify(meta, null, 2) + "\n");
+    for (const file of staged) await file.commit();
+    await rename(metaTemp, metaFile);
   } catch (error) {
-    await Promise.all(Object.values(temps).map((file) => rm(file, { force: true })));
+    await Promise.all([...staged.map((file) => file.discard()), rm(metaTemp, { force: true })]);
     throw new CatalogStoreError(`could not write the catalogue to ${dir}: ${(error as Error).message}`, { cause: error });
-  } finally {
-    connection.closeSync();
   }
 }
 
@@ -181,7 +117,7 @@ export async function readCatalog(dir: string): Promise<Catalog> {
   const connection = await connectDuckDB();
   try {
     const read = async (file: string) =>
-      (await connection.runAndReadAll(`SELECT * FROM read_parquet(${sqlPath(path.join(dir, file))}) ORDER BY popularity DESC, id`)).getRowObjectsJS() as Record<string, unknown>[];
+      (await connection.runAndReadAll(`SELECT * FROM read_parquet(${quotedString(path.join(dir, file))}) ORDER BY popularity DESC, id`)).getRowObjectsJS() as Record<string, unknown>[];
     const movies = (await read(CATALOG_FILES.movies)).map((row) => toRecord<Movie>(row, "release_date"));
     const series = (await read(CATALOG_FILES.series)).map((row) => toRecord<Series>(row, "first_air_date"));
     return { movies, series, meta: await readCatalogMeta(dir) };

@@ -18,9 +18,12 @@ import {
   makeVector,
   tableToIPC,
   vectorFromArray,
+  type DataType,
   type Vector,
 } from "apache-arrow";
+import { pack } from "tar-stream";
 import type { CatalogMeta, Movie, Series } from "../../lib/catalog.ts";
+import { PICK_COLUMNS, SITE_MOVIE_COLUMNS, SITE_SERIES_COLUMNS, SITE_VECTOR_COLUMNS, SITE_VECTOR_METADATA } from "../../lib/site-schema.ts";
 import type { Int8VectorSet } from "../../lib/vectors.ts";
 import type { PickRow } from "../picks/store.ts";
 
@@ -48,40 +51,50 @@ export interface SiteMeta {
   built_at: string;
 }
 
-const STRING_LIST = new List(new Field("item", new Utf8(), true));
-
-function dayValues(dates: readonly (string | null)[]): (Date | null)[] {
-  return dates.map((d) => (d ? new Date(`${d}T00:00:00Z`) : null));
+/** The Arrow type of a schema column type (lib/site-schema.ts lists the correspondence). */
+function arrowType(sqlType: string): DataType {
+  switch (sqlType) {
+    case "INTEGER":
+      return new Int32();
+    case "DOUBLE":
+      return new Float64();
+    case "FLOAT":
+      return new Float32();
+    case "BOOLEAN":
+      return new Bool();
+    case "VARCHAR":
+      return new Utf8();
+    case "DATE":
+      return new DateDay();
+    case "VARCHAR[]":
+      return new List(new Field("item", new Utf8(), true));
+    default:
+      throw new SiteDataError(`no Arrow type for the column type ${sqlType}`);
+  }
 }
 
-function titleTable(rows: readonly (Movie | Series)[], name: "title" | "name", date: "release_date" | "first_air_date"): Table {
-  const pick = <T>(f: (r: Movie & Series) => T) => rows.map((r) => f(r as Movie & Series));
-  const columns: Record<string, Vector> = {
-    id: vectorFromArray(pick((r) => r.id), new Int32()),
-    [name]: vectorFromArray(pick((r) => r[name]), new Utf8()),
-    overview: vectorFromArray(pick((r) => r.overview), new Utf8()),
-    [date]: vectorFromArray(dayValues(pick((r) => r[date])), new DateDay()),
-    popularity: vectorFromArray(pick((r) => r.popularity), new Float64()),
-    vote_average: vectorFromArray(pick((r) => r.vote_average), new Float64()),
-    vote_count: vectorFromArray(pick((r) => r.vote_count), new Int32()),
-    genre_names: vectorFromArray(pick((r) => r.genre_names), STRING_LIST),
-    language: vectorFromArray(pick((r) => r.language), new Utf8()),
-    adult: vectorFromArray(pick((r) => r.adult), new Bool()),
-    age_appropriate: vectorFromArray(pick((r) => r.age_appropriate), new Bool()),
-    poster_path: vectorFromArray(pick((r) => r.poster_path), new Utf8()),
-    backdrop_path: vectorFromArray(pick((r) => r.backdrop_path), new Utf8()),
-  };
-  return new Table(columns);
+function dayValue(date: unknown): Date | null {
+  return typeof date === "string" && date ? new Date(`${date}T00:00:00Z`) : null;
+}
+
+/** An Arrow table of the rows with exactly the schema's columns, in its order. */
+function rowsTable(columns: readonly (readonly [string, string])[], rows: readonly object[]): Table {
+  const vectors: Record<string, Vector> = {};
+  for (const [name, sqlType] of columns) {
+    const values = rows.map((row) => (row as Record<string, unknown>)[name]);
+    vectors[name] = vectorFromArray(sqlType === "DATE" ? values.map(dayValue) : values, arrowType(sqlType));
+  }
+  return new Table(vectors);
 }
 
 /** Movies as an Arrow IPC stream with the catalogue's columns (DATE as Date32, genres as List<Utf8>). */
 export function moviesToArrow(movies: readonly Movie[]): Uint8Array {
-  return tableToIPC(titleTable(movies, "title", "release_date"), "stream");
+  return tableToIPC(rowsTable(SITE_MOVIE_COLUMNS, movies), "stream");
 }
 
 /** Series as an Arrow IPC stream (`name`, `first_air_date`, otherwise as movies). */
 export function seriesToArrow(series: readonly Series[]): Uint8Array {
-  return tableToIPC(titleTable(series, "name", "first_air_date"), "stream");
+  return tableToIPC(rowsTable(SITE_SERIES_COLUMNS, series), "stream");
 }
 
 function vectorColumn(set: Int8VectorSet): Vector {
@@ -109,14 +122,15 @@ export function vectorsToArrow(sets: { movies: Int8VectorSet; series: Int8Vector
   scales.set(series.scales, movies.scales.length);
   const ids = [...movies.ids, ...series.ids];
   const all: Int8VectorSet = { embedderId: movies.embedderId, dims: movies.dims, ids, data, scales };
-  const table = new Table({
+  const columns: Record<(typeof SITE_VECTOR_COLUMNS)[number][0], Vector> = {
     kind: vectorFromArray([...movies.ids.map(() => "movie"), ...series.ids.map(() => "series")], new Utf8()),
     id: vectorFromArray(ids, new Int32()),
     scale: makeVector(scales),
     vector: vectorColumn(all),
-  });
-  table.schema.metadata.set("embedder_id", movies.embedderId);
-  table.schema.metadata.set("dims", String(movies.dims));
+  };
+  const table = new Table(Object.fromEntries(SITE_VECTOR_COLUMNS.map(([name]) => [name, columns[name]])));
+  table.schema.metadata.set(SITE_VECTOR_METADATA.embedderId, movies.embedderId);
+  table.schema.metadata.set(SITE_VECTOR_METADATA.dims, String(movies.dims));
   return tableToIPC(table, "stream");
 }
 
@@ -134,18 +148,7 @@ export function limitVectors(set: Int8VectorSet, limit: number): Int8VectorSet {
 /** Precomputed picks as an Arrow IPC stream, rows ordered by series then rank. */
 export function picksToArrow(rows: readonly PickRow[]): Uint8Array {
   const sorted = [...rows].sort((a, b) => a.series_id - b.series_id || a.rank - b.rank);
-  const col = <T>(f: (r: PickRow) => T) => sorted.map(f);
-  const table = new Table({
-    series_id: vectorFromArray(col((r) => r.series_id), new Int32()),
-    rank: vectorFromArray(col((r) => r.rank), new Int32()),
-    movie_id: vectorFromArray(col((r) => r.movie_id), new Int32()),
-    reason: vectorFromArray(col((r) => r.reason), new Utf8()),
-    similarity: vectorFromArray(col((r) => r.similarity), new Float64()),
-    source: vectorFromArray(col((r) => r.source), new Utf8()),
-    model: vectorFromArray(col((r) => r.model), new Utf8()),
-    generated_at: vectorFromArray(col((r) => r.generated_at), new Utf8()),
-  });
-  return tableToIPC(table, "stream");
+  return tableToIPC(rowsTable(PICK_COLUMNS, sorted), "stream");
 }
 
 /** Summary of the picks for the pages: how many series, which sources and models. */
@@ -196,47 +199,29 @@ export interface ArchiveFile {
   bytes: Uint8Array | string;
 }
 
-function tarHeader(name: string, size: number, mtime: number): Uint8Array {
-  const header = new Uint8Array(512);
-  const put = (text: string, offset: number, length: number) => {
-    const bytes = new TextEncoder().encode(text);
-    if (bytes.length > length) throw new SiteDataError(`tar field too long: ${text}`);
-    header.set(bytes, offset);
-  };
-  const octal = (n: number, length: number) => n.toString(8).padStart(length - 1, "0");
-  put(name, 0, 100);
-  put(octal(0o644, 8), 100, 8);
-  put(octal(0, 8), 108, 8);
-  put(octal(0, 8), 116, 8);
-  put(octal(size, 12), 124, 12);
-  put(octal(mtime, 12), 136, 12);
-  put("        ", 148, 8);
-  put("0", 156, 1);
-  put("ustar\u000000", 257, 8);
-  let sum = 0;
-  for (const b of header) sum += b;
-  put(`${sum.toString(8).padStart(6, "0")}\u0000 `, 148, 8);
-  return header;
+async function packTar(files: readonly ArchiveFile[], mtime: number): Promise<Uint8Array> {
+  const archive = pack();
+  for (const file of files) archive.entry({ name: file.name, mode: 0o644, mtime: new Date(mtime * 1000) }, file.bytes);
+  archive.finalize();
+  const chunks: Uint8Array[] = [];
+  try {
+    for await (const chunk of archive) chunks.push(chunk as Uint8Array);
+  } catch (error) {
+    throw new SiteDataError(`could not pack the site archive (${files.map((f) => f.name).join(", ")}): ${(error as Error).message}`, { cause: error });
+  }
+  return Buffer.concat(chunks);
 }
 
 /**
- * A POSIX tar archive of the files. The site's data travels as one archive so that one
- * loader run reads the catalogue, computes the vectors and picks once, and every file in
- * it describes the same snapshot; Framework extracts the members pages ask for.
+ * A POSIX tar archive of the files, written by tar-stream. The site's data travels as one
+ * archive so that one loader run reads the catalogue, computes the vectors and picks once,
+ * and every file in it describes the same snapshot; Framework extracts the members pages ask
+ * for. Every member gets the same `mtime` (seconds): with a fixed one, equal files give equal bytes.
+ * Names are checked before anything is packed, so a bad one throws at the call.
  */
-export function tarArchive(files: readonly ArchiveFile[], mtime = Math.floor(Date.now() / 1000)): Uint8Array {
-  const parts: Uint8Array[] = [];
+export function tarArchive(files: readonly ArchiveFile[], mtime = Math.floor(Date.now() / 1000)): Promise<Uint8Array> {
   for (const file of files) {
     if (!/^[A-Za-z0-9._-]+$/.test(file.name)) throw new SiteDataError(`archive member name "${file.name}" must be a plain file name`);
-    const bytes = typeof file.bytes === "string" ? new TextEncoder().encode(file.bytes) : file.bytes;
-    parts.push(tarHeader(file.name, bytes.length, mtime), bytes, new Uint8Array((512 - (bytes.length % 512)) % 512));
   }
-  parts.push(new Uint8Array(1024));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return packTar(files, mtime);
 }

@@ -5,6 +5,7 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Catalog } from "../../lib/catalog.ts";
+import { SITE_FILES } from "../../lib/site-schema.ts";
 import { cacheDir, numberSetting } from "../shared/config.ts";
 import type { Embedder } from "../vectors/embedders.ts";
 import { createLlmClient } from "../llm/client.ts";
@@ -115,10 +116,10 @@ export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promis
     built_at: (options.now ?? new Date()).toISOString(),
   };
   return tarArchive([
-    { name: "movies.arrow", bytes: moviesToArrow(catalog.movies) },
-    { name: "series.arrow", bytes: seriesToArrow(catalog.series) },
-    { name: "vectors.arrow", bytes: vectorsToArrow({ movies: movieVectors, series: seriesVectors }) },
-    { name: "picks.arrow", bytes: picksToArrow(picks) },
-    { name: "meta.json", bytes: JSON.stringify(meta, null, 2) + "\n" },
+    { name: SITE_FILES.movies, bytes: moviesToArrow(catalog.movies) },
+    { name: SITE_FILES.series, bytes: seriesToArrow(catalog.series) },
+    { name: SITE_FILES.vectors, bytes: vectorsToArrow({ movies: movieVectors, series: seriesVectors }) },
+    { name: SITE_FILES.picks, bytes: picksToArrow(picks) },
+    { name: SITE_FILES.meta, bytes: JSON.stringify(meta, null, 2) + "\n" },
   ]);
 }

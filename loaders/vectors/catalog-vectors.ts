@@ -1,11 +1,10 @@
 // Catalogue vectors: embeds every movie and series (through the vector cache) and writes
 // or reads the int8 vector Parquet files the site ships.
-import { mkdir, rename, rm } from "node:fs/promises";
-import path from "node:path";
 import type { Catalog } from "../../lib/catalog.ts";
 import { createEmbedder, type Embedder } from "./embedders.ts";
 import { embeddingText, quantizeInt8, type Int8VectorSet, type VectorSet } from "../../lib/vectors.ts";
-import { connectDuckDB, sqlPath } from "../catalog/store.ts";
+import { connectDuckDB, quotedString } from "../shared/duckdb.ts";
+import { writeParquetAtomic } from "../shared/parquet.ts";
 import { embedWithCache } from "./cache.ts";
 
 export interface CatalogVectors {
@@ -55,42 +54,40 @@ function isInt8(set: VectorSet | Int8VectorSet): set is Int8VectorSet {
   return set.data instanceof Int8Array;
 }
 
+/** The columns of a vector file, in file order; value ≈ vector[i] * scale. */
+export const VECTOR_FILE_COLUMNS = [
+  ["id", "INTEGER"],
+  ["embedder_id", "VARCHAR"],
+  ["scale", "FLOAT"],
+  ["vector", "TINYINT[]"],
+] as const;
+
 /**
- * Writes vectors as Parquet, one row per id: `id INTEGER, embedder_id VARCHAR, scale FLOAT,
- * vector TINYINT[]` (value ≈ vector[i] * scale). Float sets are quantised first. Rows keep the
- * set's order. Atomic: the file is written beside the target and renamed.
+ * Writes vectors as Parquet, one row per id (VECTOR_FILE_COLUMNS). Float sets are quantised
+ * first. Rows keep the set's order. Atomic: the file is written beside the target and renamed.
  */
 export async function writeVectorsParquet(set: VectorSet | Int8VectorSet, file: string): Promise<void> {
   if (set.ids.length === 0) throw new VectorFileError(`refusing to write ${file}: the vector set is empty`);
   const q = isInt8(set) ? set : quantizeInt8(set);
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  const connection = await connectDuckDB();
-  const table = `vectors_${process.pid}_${Date.now()}`;
   try {
-    // Lists go in as text and are cast by DuckDB: appending 6M list elements one value at a
-    // time from JS takes seconds, the cast takes milliseconds.
-    await connection.run(`CREATE TEMP TABLE ${table} (row INTEGER, id INTEGER, embedder_id VARCHAR, scale FLOAT, vector VARCHAR)`);
-    const appender = await connection.createAppender(table);
-    for (let r = 0; r < q.ids.length; r++) {
-      appender.appendInteger(r);
-      appender.appendInteger(q.ids[r]);
-      appender.appendVarchar(q.embedderId);
-      appender.appendFloat(q.scales[r]);
-      appender.appendVarchar(`[${q.data.subarray(r * q.dims, (r + 1) * q.dims).join(",")}]`);
-      appender.endRow();
-    }
-    appender.closeSync();
-    await connection.run(
-      `COPY (SELECT id, embedder_id, scale, vector::TINYINT[] AS vector FROM ${table} ORDER BY row) TO ${sqlPath(temp)} (FORMAT parquet, COMPRESSION zstd)`,
-    );
-    await rename(temp, file);
+    await writeParquetAtomic(file, {
+      columns: VECTOR_FILE_COLUMNS,
+      rowCount: q.ids.length,
+      value: (row, column) => {
+        switch (column) {
+          case "id":
+            return q.ids[row];
+          case "embedder_id":
+            return q.embedderId;
+          case "scale":
+            return q.scales[row];
+          case "vector":
+            return Array.from(q.data.subarray(row * q.dims, (row + 1) * q.dims));
+        }
+      },
+    });
   } catch (error) {
-    await rm(temp, { force: true });
-    throw new VectorFileError(`could not write vectors to ${file}: ${(error as Error).message}`, { cause: error });
-  } finally {
-    await connection.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
-    connection.closeSync();
+    throw new VectorFileError((error as Error).message, { cause: error });
   }
 }
 
@@ -99,7 +96,7 @@ export async function readVectorsParquet(file: string): Promise<Int8VectorSet> {
   const connection = await connectDuckDB();
   try {
     const result = await connection.runAndReadAll(
-      `SELECT id, embedder_id, scale, vector FROM read_parquet(${sqlPath(file)})`,
+      `SELECT id, embedder_id, scale, vector FROM read_parquet(${quotedString(file)})`,
     );
     const [ids, embedderIds, scales, vectors] = result.getColumnsJS() as [number[], string[], number[], number[][]];
     if (ids.length === 0) throw new Error("no rows");

@@ -1,6 +1,8 @@
-// Decodes the Arrow IPC files written by loaders/site-data.ts into plain records.
-// Shared by the pages (browser) and the Node tests that check the round trip.
+// Decodes the Arrow IPC files written by loaders/site/arrow.ts into plain records, reading
+// the columns lib/site-schema.ts declares. Shared by the pages (browser) and the Node tests
+// that check the round trip.
 import { tableFromIPC, type Table } from "apache-arrow";
+import { PICK_COLUMNS, SITE_MOVIE_COLUMNS, SITE_SERIES_COLUMNS, SITE_VECTOR_COLUMNS, SITE_VECTOR_METADATA } from "./lib.bundle.js";
 import type { Int8VectorSet, Movie, PickRow, Series } from "./lib.bundle.js";
 
 /** A catalogue movie as the browser gets it: no backdrop (the cards don't show one), plus its year. */
@@ -40,31 +42,39 @@ function isoDay(value: unknown): string | null {
   return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : null;
 }
 
+function column(table: Table, name: string) {
+  const found = table.getChild(name);
+  if (!found) throw new SiteDataLoadError(`the data file has no "${name}" column`);
+  return found;
+}
+
 function columnValues(table: Table, name: string): unknown[] {
-  const column = table.getChild(name);
-  if (!column) throw new SiteDataLoadError(`the data file has no "${name}" column`);
   // Iteration (not toArray) so null slots read as null and dates as epoch milliseconds.
-  return Array.from(column as Iterable<unknown>);
+  return Array.from(column(table, name) as Iterable<unknown>);
 }
 
 function stringLists(table: Table, name: string): string[][] {
-  const column = table.getChild(name);
-  if (!column) throw new SiteDataLoadError(`the data file has no "${name}" column`);
+  const lists = column(table, name);
   const out: string[][] = new Array(table.numRows);
   for (let i = 0; i < table.numRows; i++) {
-    const list = column.get(i);
+    const list = lists.get(i);
     out[i] = list ? (Array.from(list) as string[]) : [];
   }
   return out;
 }
 
-function titleRecords(table: Table, name: "title" | "name", date: "release_date" | "first_air_date") {
-  const cols = Object.fromEntries(
-    ["id", name, "overview", date, "popularity", "vote_average", "vote_count", "language", "adult", "age_appropriate", "poster_path"].map(
-      (c) => [c, columnValues(table, c)],
-    ),
-  );
-  const genres = stringLists(table, "genre_names");
+type Columns = readonly (readonly [name: string, sqlType: string])[];
+
+/** The values of every listed column, refusing a file that lacks one. */
+function readColumns(table: Table, columns: Columns): Record<string, unknown[]> {
+  return Object.fromEntries(columns.map(([name, sqlType]) => [name, sqlType === "VARCHAR[]" ? stringLists(table, name) : columnValues(table, name)]));
+}
+
+/** The cards show no backdrop, so the browser leaves that column unread. */
+const UNREAD_TITLE_COLUMNS = new Set(["backdrop_path"]);
+
+function titleRecords(table: Table, columns: Columns, name: "title" | "name", date: "release_date" | "first_air_date") {
+  const cols = readColumns(table, columns.filter(([columnName]) => !UNREAD_TITLE_COLUMNS.has(columnName)));
   const rows = [];
   for (let i = 0; i < table.numRows; i++) {
     const day = isoDay(cols[date][i]);
@@ -77,7 +87,7 @@ function titleRecords(table: Table, name: "title" | "name", date: "release_date"
       popularity: Number(cols.popularity[i]),
       vote_average: Number(cols.vote_average[i]),
       vote_count: Number(cols.vote_count[i]),
-      genre_names: genres[i],
+      genre_names: cols.genre_names[i] as string[],
       language: String(cols.language[i] ?? ""),
       adult: Boolean(cols.adult[i]),
       age_appropriate: Boolean(cols.age_appropriate[i]),
@@ -89,27 +99,29 @@ function titleRecords(table: Table, name: "title" | "name", date: "release_date"
 
 export function decodeMovies(bytes: Uint8Array | Table): SiteMovie[] {
   const table = bytes instanceof Uint8Array ? tableFromIPC(bytes) : bytes;
-  return titleRecords(table, "title", "release_date") as unknown as SiteMovie[];
+  return titleRecords(table, SITE_MOVIE_COLUMNS, "title", "release_date") as unknown as SiteMovie[];
 }
 
 export function decodeSeries(bytes: Uint8Array | Table): SiteSeries[] {
   const table = bytes instanceof Uint8Array ? tableFromIPC(bytes) : bytes;
-  return titleRecords(table, "name", "first_air_date") as unknown as SiteSeries[];
+  return titleRecords(table, SITE_SERIES_COLUMNS, "name", "first_air_date") as unknown as SiteSeries[];
 }
 
 /** Splits the vectors file into the movie and series sets, sharing the file's memory. */
 export function decodeVectors(bytes: Uint8Array | Table): SiteVectors | null {
   const table = bytes instanceof Uint8Array ? tableFromIPC(bytes) : bytes;
   if (table.numRows === 0) return null;
-  const embedderId = table.schema.metadata.get("embedder_id");
-  const dims = Number(table.schema.metadata.get("dims"));
+  const embedderId = table.schema.metadata.get(SITE_VECTOR_METADATA.embedderId);
+  const dims = Number(table.schema.metadata.get(SITE_VECTOR_METADATA.dims));
   if (!embedderId || !Number.isInteger(dims) || dims <= 0) {
-    throw new SiteDataLoadError("the vectors file lacks its embedder_id or dims metadata");
+    throw new SiteDataLoadError(`the vectors file lacks its ${SITE_VECTOR_METADATA.embedderId} or ${SITE_VECTOR_METADATA.dims} metadata`);
   }
-  const kinds = columnValues(table, "kind") as string[];
-  const ids = columnValues(table, "id") as number[];
-  const scales = columnValues(table, "scale") as number[];
-  const vector = table.getChild("vector")!;
+  // The int8 vectors are read from the column's memory below, not value by value.
+  const cols = readColumns(table, SITE_VECTOR_COLUMNS.filter(([name]) => name !== "vector"));
+  const kinds = cols.kind as string[];
+  const ids = cols.id as number[];
+  const scales = cols.scale as number[];
+  const vector = column(table, "vector");
   // Batches are contiguous in the file but not in memory; gather them once.
   const data = new Int8Array(table.numRows * dims);
   let row = 0;
@@ -143,9 +155,7 @@ export function decodePicks(bytes: Uint8Array | Table): Map<number, SitePick[]> 
   const table = bytes instanceof Uint8Array ? tableFromIPC(bytes) : bytes;
   const bySeries = new Map<number, SitePick[]>();
   if (table.numRows === 0) return bySeries;
-  const cols = Object.fromEntries(
-    ["series_id", "rank", "movie_id", "reason", "similarity", "source", "model", "generated_at"].map((c) => [c, columnValues(table, c)]),
-  );
+  const cols = readColumns(table, PICK_COLUMNS);
   for (let i = 0; i < table.numRows; i++) {
     const pick: SitePick = {
       series_id: Number(cols.series_id[i]),
