@@ -13,8 +13,9 @@ import {
   type Movie,
   type Series,
 } from "../../lib/catalog.ts";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import { connectDuckDB, quotedString } from "../shared/duckdb.ts";
-import { stageParquet, tempFileBeside, type ParquetColumn, type ParquetTable, type StagedParquet } from "../shared/parquet.ts";
+import { removeStaleTempFiles, stageParquet, tempFileBeside, type ParquetColumn, type ParquetTable, type StagedParquet } from "../shared/parquet.ts";
 
 // Many tests and the engine reach DuckDB through the catalogue store.
 export { connectDuckDB, sqlPath } from "../shared/duckdb.ts";
@@ -71,6 +72,7 @@ export async function writeCatalog(dir: string, catalog: Catalog): Promise<void>
     counts: { movies: catalog.movies.length, series: catalog.series.length },
   };
   const metaFile = path.join(dir, CATALOG_FILES.meta);
+  await removeStaleTempFiles(metaFile);
   const metaTemp = tempFileBeside(metaFile);
   const staged: StagedParquet[] = [];
   try {
@@ -107,6 +109,22 @@ export async function readCatalogMeta(dir: string): Promise<CatalogMeta> {
   }
 }
 
+/**
+ * Refuses a catalogue file whose columns are not the ones this kind of file has, naming what
+ * is missing (say series.parquet copied over movies.parquet), instead of failing further on.
+ */
+async function checkColumns(connection: DuckDBConnection, file: string, expected: readonly (readonly [string, string])[], kind: "movies" | "series"): Promise<void> {
+  const described = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quotedString(file)})`)).getRowObjectsJS();
+  const have = new Map(described.map((row) => [String(row.column_name), String(row.column_type)]));
+  const missing = expected.filter(([name]) => !have.has(name)).map(([name]) => name);
+  if (missing.length === 0) return;
+  const other = kind === "movies" ? SERIES_COLUMNS : MOVIE_COLUMNS;
+  const looksLikeOther = other.every(([name]) => have.has(name));
+  throw new CatalogStoreError(
+    `${file} lacks the ${kind} columns ${missing.join(", ")}${looksLikeOther ? ` (it has the ${kind === "movies" ? "series" : "movies"} columns: was the other file copied over it?)` : ""}; rebuild the catalogue with npm run data:refresh or npm run data:import`,
+  );
+}
+
 /** Reads a whole catalogue back into memory (rows ordered by popularity, highest first). */
 export async function readCatalog(dir: string): Promise<Catalog> {
   if (!hasCatalog(dir)) {
@@ -116,6 +134,8 @@ export async function readCatalog(dir: string): Promise<Catalog> {
   }
   const connection = await connectDuckDB();
   try {
+    await checkColumns(connection, path.join(dir, CATALOG_FILES.movies), MOVIE_COLUMNS, "movies");
+    await checkColumns(connection, path.join(dir, CATALOG_FILES.series), SERIES_COLUMNS, "series");
     const read = async (file: string) =>
       (await connection.runAndReadAll(`SELECT * FROM read_parquet(${quotedString(path.join(dir, file))}) ORDER BY popularity DESC, id`)).getRowObjectsJS() as Record<string, unknown>[];
     const movies = (await read(CATALOG_FILES.movies)).map((row) => toRecord<Movie>(row, "release_date"));

@@ -16,9 +16,10 @@ import {
   type JS,
   type ToDuckDBValueConverter,
 } from "@duckdb/node-api";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { connectDuckDB, quotedIdentifier, quotedString } from "./duckdb.ts";
+import { alive } from "./file-lock.ts";
 
 export class ParquetWriteError extends Error {
   constructor(
@@ -66,6 +67,29 @@ let tempCount = 0;
 export function tempFileBeside(file: string): string {
   tempCount += 1;
   return `${file}.${process.pid}.${Date.now()}.${tempCount}.tmp`;
+}
+
+/**
+ * Removes the temp files of `file` that a writer killed mid-write left behind (its process is
+ * gone), so an interrupted import or build does not leave them for ever. Temps of writers still
+ * running are left alone. Returns the names removed.
+ */
+export async function removeStaleTempFiles(file: string): Promise<string[]> {
+  const dir = path.dirname(path.resolve(file));
+  const prefix = `${path.basename(file)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const stale = names.filter((name) => {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) return false;
+    const pid = Number(name.slice(prefix.length).split(".")[0]);
+    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid);
+  });
+  await Promise.all(stale.map((name) => rm(path.join(dir, name), { force: true })));
+  return stale;
 }
 
 /**
@@ -137,6 +161,7 @@ function fillChunk<Name extends string>(file: string, table: ParquetTable<Name>,
  */
 export async function stageParquet<Name extends string>(file: string, table: ParquetTable<Name>): Promise<StagedParquet> {
   checkTable(file, table);
+  await removeStaleTempFiles(file);
   const temp = tempFileBeside(file);
   let connection: DuckDBConnection | undefined;
   try {
