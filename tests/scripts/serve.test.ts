@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { compressSite } from "../scripts/compress-site.ts";
-import { acceptedEncodings, serveOptionsFromArgs, startServer, type RunningServer, type ServedResponse } from "../scripts/serve.ts";
-import { buildReason } from "../scripts/start.ts";
+import { compressSite } from "../../scripts/compress-site.ts";
+import { acceptedEncodings, serveOptionsFromArgs, startServer, type RunningServer, type ServedResponse } from "../../scripts/serve.ts";
+import { buildReason } from "../../scripts/start.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "marquee-serve-"));
 const site = path.join(work, "dist");

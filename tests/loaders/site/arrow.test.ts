@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Movie, Series } from "../lib/catalog.ts";
-import { normalise, quantizeInt8, type VectorSet } from "../lib/vectors.ts";
+import type { Movie, Series } from "../../../lib/catalog.ts";
+import { normalise, quantizeInt8, type VectorSet } from "../../../lib/vectors.ts";
 import {
   limitVectors,
   moviesToArrow,
@@ -16,14 +16,14 @@ import {
   tarArchive,
   vectorsToArrow,
   type PickRow,
-} from "../loaders/site/arrow.ts";
-import { bundleBrowserLib } from "../loaders/site/build-hooks.ts";
-import { buildSiteArchive } from "../loaders/site/sources.ts";
-import { engineCatalog } from "./fixtures/engine-catalog.ts";
+} from "../../../loaders/site/arrow.ts";
+import { bundleBrowserLib } from "../../../loaders/site/build-hooks.ts";
+import { buildSiteArchive } from "../../../loaders/site/sources.ts";
+import { engineCatalog } from "../../fixtures/engine-catalog.ts";
 
 // site-data.ts reads the file schema through the generated lib bundle, so build it first.
 await bundleBrowserLib("src");
-const { decodeMovies, decodePicks, decodeSeries, decodeVectors } = await import("../src/components/site-data.ts");
+const { decodeMovies, decodePicks, decodeSeries, decodeVectors } = await import("../../../src/components/site-data.ts");
 
 const work = mkdtempSync(path.join(tmpdir(), "marquee-site-data-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 // The Recommend page's state lives in the URL: a link or a reload must give the same inputs.
 import { describe, expect, it } from "vitest";
-import * as url from "../lib/url-state.ts";
+import * as url from "../../lib/url-state.ts";
 
 const vocabulary = () => ({
   genres: ["Drama", "Comedy", "Science Fiction"],

@@ -2,11 +2,11 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { GroqChatClient, type LlmClientOptions } from "../loaders/llm/client.ts";
-import { ManualClock } from "../loaders/llm/pacing.ts";
-import type { RerankInput, RerankSeries } from "../lib/rerank-types.ts";
-import { writeCatalog } from "../loaders/catalog/store.ts";
-import { openEngine } from "../loaders/engine.ts";
+import { GroqChatClient, type LlmClientOptions } from "../../../loaders/llm/client.ts";
+import { ManualClock } from "../../../loaders/llm/pacing.ts";
+import type { RerankInput, RerankSeries } from "../../../lib/rerank-types.ts";
+import { writeCatalog } from "../../../loaders/catalog/store.ts";
+import { openEngine } from "../../../loaders/engine.ts";
 import {
   engineShortlister,
   mostPopularSeries,
@@ -14,10 +14,10 @@ import {
   readPicksParquet,
   writePicksParquet,
   type PickRow,
-} from "../loaders/picks/precompute.ts";
-import { engineCatalog, engineVectors } from "./fixtures/engine-catalog.ts";
-import { echoFirstCandidates, startMockLlm, type MockLlm } from "./helpers/mock-llm.ts";
-import { CANDIDATES } from "./helpers/rerank-fixture.ts";
+} from "../../../loaders/picks/precompute.ts";
+import { engineCatalog, engineVectors } from "../../fixtures/engine-catalog.ts";
+import { echoFirstCandidates, startMockLlm, type MockLlm } from "../../helpers/mock-llm.ts";
+import { CANDIDATES } from "../../helpers/rerank-fixture.ts";
 
 const SERIES: RerankSeries[] = [1, 2, 3, 4, 5].map((id) => ({
   id,

@@ -7,9 +7,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { compressSite, CompressSiteError } from "../scripts/compress-site.ts";
+import { compressSite, CompressSiteError } from "../../scripts/compress-site.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
+const ROOT = path.resolve(import.meta.dirname, "../..");
 const work = mkdtempSync(path.join(tmpdir(), "marquee-compress-"));
 let site: string;
 let run = 0;

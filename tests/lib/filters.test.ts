@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MOVIE_GENRES, type Movie } from "../lib/catalog.ts";
+import { MOVIE_GENRES, type Movie } from "../../lib/catalog.ts";
 import {
   DEFAULT_FILTERS,
   FilterError,
@@ -13,9 +13,9 @@ import {
   filtersToSearchParams,
   validateFilters,
   type Filters,
-} from "../lib/filters.ts";
-import { connectDuckDB, sqlPath, writeCatalog } from "../loaders/catalog/store.ts";
-import { engineCatalog, movieFixtures } from "./fixtures/engine-catalog.ts";
+} from "../../lib/filters.ts";
+import { connectDuckDB, sqlPath, writeCatalog } from "../../loaders/catalog/store.ts";
+import { engineCatalog, movieFixtures } from "../fixtures/engine-catalog.ts";
 
 let dir: string;
 let connection: DuckDBConnection;

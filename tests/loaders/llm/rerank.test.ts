@@ -2,13 +2,13 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { GroqChatClient, type LlmClientOptions } from "../loaders/llm/client.ts";
-import { ManualClock } from "../loaders/llm/pacing.ts";
-import { DEFAULT_BUDGET, buildRerankPrompt, systemMessage } from "../lib/prompt.ts";
-import { rerank } from "../loaders/llm/rerank.ts";
-import { validatePicks } from "../lib/rerank-output.ts";
-import { CANDIDATES, candidate, rerankInput } from "./helpers/rerank-fixture.ts";
-import { candidateIdsIn, echoFirstCandidates, startMockLlm, type MockLlm } from "./helpers/mock-llm.ts";
+import { GroqChatClient, type LlmClientOptions } from "../../../loaders/llm/client.ts";
+import { ManualClock } from "../../../loaders/llm/pacing.ts";
+import { DEFAULT_BUDGET, buildRerankPrompt, systemMessage } from "../../../lib/prompt.ts";
+import { rerank } from "../../../loaders/llm/rerank.ts";
+import { validatePicks } from "../../../lib/rerank-output.ts";
+import { CANDIDATES, candidate, rerankInput } from "../../helpers/rerank-fixture.ts";
+import { candidateIdsIn, echoFirstCandidates, startMockLlm, type MockLlm } from "../../helpers/mock-llm.ts";
 
 const FAKE_KEY = "gsk_FAKEKEY_rerank_test_abcdef0123456789";
 

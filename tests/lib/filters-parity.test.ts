@@ -5,18 +5,18 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { normaliseMovie, type Movie } from "../lib/catalog.ts";
-import { buildMovieFilterQuery, type Filters } from "../lib/filters.ts";
-import { connectDuckDB, sqlPath, writeCatalog } from "../loaders/catalog/store.ts";
-import { bundleBrowserLib } from "../loaders/site/build-hooks.ts";
-import { engineCatalog } from "./fixtures/engine-catalog.ts";
+import { normaliseMovie, type Movie } from "../../lib/catalog.ts";
+import { buildMovieFilterQuery, type Filters } from "../../lib/filters.ts";
+import { connectDuckDB, sqlPath, writeCatalog } from "../../loaders/catalog/store.ts";
+import { bundleBrowserLib } from "../../loaders/site/build-hooks.ts";
+import { engineCatalog } from "../fixtures/engine-catalog.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "marquee-site-filters-"));
 let connection: DuckDBConnection;
 let movies: Movie[];
-let jsFilter: typeof import("../lib/filters.ts");
-let decodeMovies: typeof import("../src/components/site-data.ts").decodeMovies;
-let moviesToArrow: typeof import("../loaders/site/arrow.ts").moviesToArrow;
+let jsFilter: typeof import("../../lib/filters.ts");
+let decodeMovies: typeof import("../../src/components/site-data.ts").decodeMovies;
+let moviesToArrow: typeof import("../../loaders/site/arrow.ts").moviesToArrow;
 
 const GENRES = ["Action", "Comedy", "Drama", "Crime", "Science Fiction", "Romance"];
 const LANGUAGES = ["en", "fr", "ja", "es"];
@@ -69,9 +69,9 @@ async function sqlIds(filters: Filters): Promise<number[]> {
 
 beforeAll(async () => {
   await bundleBrowserLib("src");
-  jsFilter = await import("../lib/filters.ts");
-  ({ decodeMovies } = await import("../src/components/site-data.ts"));
-  ({ moviesToArrow } = await import("../loaders/site/arrow.ts"));
+  jsFilter = await import("../../lib/filters.ts");
+  ({ decodeMovies } = await import("../../src/components/site-data.ts"));
+  ({ moviesToArrow } = await import("../../loaders/site/arrow.ts"));
   movies = [...syntheticMovies(300), ...engineCatalog().movies];
   await writeCatalog(work, { movies, series: engineCatalog().series, meta: engineCatalog().meta });
   connection = await connectDuckDB();

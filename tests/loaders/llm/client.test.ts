@@ -6,10 +6,10 @@ import {
   LlmRateLimitError,
   LlmServerError,
   LlmTimeoutError,
-} from "../lib/llm-errors.ts";
-import { GroqChatClient, createLlmClient, parseDuration, resolveEndpoint, retryDelayFromHeaders, type LlmClientOptions } from "../loaders/llm/client.ts";
-import { ManualClock } from "../loaders/llm/pacing.ts";
-import { startMockLlm, type MockLlm } from "./helpers/mock-llm.ts";
+} from "../../../lib/llm-errors.ts";
+import { GroqChatClient, createLlmClient, parseDuration, resolveEndpoint, retryDelayFromHeaders, type LlmClientOptions } from "../../../loaders/llm/client.ts";
+import { ManualClock } from "../../../loaders/llm/pacing.ts";
+import { startMockLlm, type MockLlm } from "../../helpers/mock-llm.ts";
 
 const FAKE_KEY = "gsk_FAKEKEY_marquee_test_0123456789abcdef";
 const MESSAGES = [{ role: "user" as const, content: "Say hi as JSON." }];

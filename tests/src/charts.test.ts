@@ -1,14 +1,14 @@
 // Chart functions render with Plot outside a browser (linkedom) and draw what the data says.
 import { parseHTML } from "linkedom";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bundleBrowserLib } from "../loaders/site/build-hooks.ts";
+import { bundleBrowserLib } from "../../loaders/site/build-hooks.ts";
 
-let charts: typeof import("../src/components/charts.ts");
+let charts: typeof import("../../src/components/charts.ts");
 const { document } = parseHTML("<!DOCTYPE html><html><body></body></html>");
 
 beforeAll(async () => {
   await bundleBrowserLib("src");
-  charts = await import("../src/components/charts.ts");
+  charts = await import("../../src/components/charts.ts");
 });
 
 const movies = [

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LIB_BUNDLE, bundleBrowserLib, invalidateStaleData } from "../loaders/site/build-hooks.ts";
+import { LIB_BUNDLE, bundleBrowserLib, invalidateStaleData } from "../../../loaders/site/build-hooks.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "marquee-site-build-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -4,13 +4,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FilterError } from "../lib/filters.ts";
-import { GroqChatClient } from "../loaders/llm/client.ts";
-import { writeCatalog } from "../loaders/catalog/store.ts";
-import { closestSeries, foldName } from "../lib/series-lookup.ts";
-import { SeriesLookupError, openEngine, type Engine } from "../loaders/engine.ts";
-import { engineCatalog, engineVectors, seriesFixtures } from "./fixtures/engine-catalog.ts";
-import { startMockLlm, type MockLlm } from "./helpers/mock-llm.ts";
+import { FilterError } from "../../lib/filters.ts";
+import { GroqChatClient } from "../../loaders/llm/client.ts";
+import { writeCatalog } from "../../loaders/catalog/store.ts";
+import { closestSeries, foldName } from "../../lib/series-lookup.ts";
+import { SeriesLookupError, openEngine, type Engine } from "../../loaders/engine.ts";
+import { engineCatalog, engineVectors, seriesFixtures } from "../fixtures/engine-catalog.ts";
+import { startMockLlm, type MockLlm } from "../helpers/mock-llm.ts";
 
 const vectors = engineVectors();
 

@@ -6,19 +6,19 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ENERGETIC_EMBEDDER_ID, type Embedder } from "../loaders/vectors/embedders.ts";
-import { VECTOR_FILES, buildCatalogVectors, catalogVectorFiles } from "../loaders/vectors/files.ts";
-import { connectDuckDB, readCatalog, sqlPath, writeCatalog } from "../loaders/catalog/store.ts";
-import { openEngine } from "../loaders/engine.ts";
-import { buildSiteArchive } from "../loaders/site/sources.ts";
-import { readVectorsParquet } from "../loaders/vectors/catalog-vectors.ts";
-import { bundleBrowserLib } from "../loaders/site/build-hooks.ts";
-import { engineCatalog } from "./fixtures/engine-catalog.ts";
-import { fakeEmbedder } from "./helpers/fake-embedder.ts";
+import { ENERGETIC_EMBEDDER_ID, type Embedder } from "../../../loaders/vectors/embedders.ts";
+import { VECTOR_FILES, buildCatalogVectors, catalogVectorFiles } from "../../../loaders/vectors/files.ts";
+import { connectDuckDB, readCatalog, sqlPath, writeCatalog } from "../../../loaders/catalog/store.ts";
+import { openEngine } from "../../../loaders/engine.ts";
+import { buildSiteArchive } from "../../../loaders/site/sources.ts";
+import { readVectorsParquet } from "../../../loaders/vectors/catalog-vectors.ts";
+import { bundleBrowserLib } from "../../../loaders/site/build-hooks.ts";
+import { engineCatalog } from "../../fixtures/engine-catalog.ts";
+import { fakeEmbedder } from "../../helpers/fake-embedder.ts";
 
 // site-data.ts reads the file schema through the generated lib bundle, so build it first.
 await bundleBrowserLib("src");
-const { decodeVectors } = await import("../src/components/site-data.ts");
+const { decodeVectors } = await import("../../../src/components/site-data.ts");
 
 const work = mkdtempSync(path.join(tmpdir(), "marquee-build-vectors-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { fallbackRank } from "../lib/fallback.ts";
-import type { RerankSeries } from "../lib/rerank-types.ts";
-import { CANDIDATES, CHEMISTRY_SERIES, candidate, rerankInput } from "./helpers/rerank-fixture.ts";
+import { fallbackRank } from "../../lib/fallback.ts";
+import type { RerankSeries } from "../../lib/rerank-types.ts";
+import { CANDIDATES, CHEMISTRY_SERIES, candidate, rerankInput } from "../helpers/rerank-fixture.ts";
 
 describe("fallbackRank", () => {
   it("labels its answer as the fallback with no model", () => {

@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { withFileLock } from "../loaders/shared/file-lock.ts";
-import { embedWithCache, readVectorCache, textKey, vectorCacheFile } from "../loaders/vectors/cache.ts";
-import { fakeEmbedder } from "./helpers/fake-embedder.ts";
+import { withFileLock } from "../../../loaders/shared/file-lock.ts";
+import { embedWithCache, readVectorCache, textKey, vectorCacheFile } from "../../../loaders/vectors/cache.ts";
+import { fakeEmbedder } from "../../helpers/fake-embedder.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "marquee-vector-cache-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

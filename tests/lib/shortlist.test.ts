@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { buildLexicalIndex, lexicalBoosts, lexicalScores, scaledBoosts, sharedTitlePhrases, titleTokens } from "../lib/lexical.ts";
-import { ShortlistError, queryVector, shortlist } from "../lib/shortlist.ts";
-import { quantizeInt8, type VectorSet } from "../lib/vectors.ts";
-import { randomUnitVector, seededRandom, syntheticVectorSet, vectorSetOf } from "./fixtures/synthetic-vectors.ts";
+import { buildLexicalIndex, lexicalBoosts, lexicalScores, scaledBoosts, sharedTitlePhrases, titleTokens } from "../../lib/lexical.ts";
+import { ShortlistError, queryVector, shortlist } from "../../lib/shortlist.ts";
+import { quantizeInt8, type VectorSet } from "../../lib/vectors.ts";
+import { randomUnitVector, seededRandom, syntheticVectorSet, vectorSetOf } from "../fixtures/synthetic-vectors.ts";
 
 /** Reference ranking by full sort, to check the heap against. */
 function bruteForce(set: VectorSet, query: Float32Array, allowed?: Set<number>): { id: number; similarity: number }[] {

@@ -4,18 +4,18 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Catalog, Movie, Series } from "../lib/catalog.ts";
+import type { Catalog, Movie, Series } from "../../../lib/catalog.ts";
 import {
   createEmbedder,
   createEnergeticEmbedder,
   ENERGETIC_EMBEDDER_ID,
   EmbedderUnavailableError,
   type Embedder,
-} from "../loaders/vectors/embedders.ts";
-import { dequantizeRow, dot, embeddingText, normalise, quantizeInt8, type VectorSet } from "../lib/vectors.ts";
-import { embedWithCache, vectorCacheFile } from "../loaders/vectors/cache.ts";
-import { loadCatalogVectors, readVectorsParquet, writeVectorsParquet } from "../loaders/vectors/catalog-vectors.ts";
-import { buildTinyModel, type TinyModel } from "./helpers/tiny-model.ts";
+} from "../../../loaders/vectors/embedders.ts";
+import { dequantizeRow, dot, embeddingText, normalise, quantizeInt8, type VectorSet } from "../../../lib/vectors.ts";
+import { embedWithCache, vectorCacheFile } from "../../../loaders/vectors/cache.ts";
+import { loadCatalogVectors, readVectorsParquet, writeVectorsParquet } from "../../../loaders/vectors/catalog-vectors.ts";
+import { buildTinyModel, type TinyModel } from "../../helpers/tiny-model.ts";
 
 const tempDir = (prefix: string) => mkdtemp(path.join(tmpdir(), `marquee-${prefix}-`));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dequantize, dot, embeddingText, normalise, quantizeInt8, rowOf, type VectorSet } from "../lib/vectors.ts";
+import { dequantize, dot, embeddingText, normalise, quantizeInt8, rowOf, type VectorSet } from "../../lib/vectors.ts";
 
 describe("embeddingText", () => {
   it("joins title and overview as a sentence", () => {

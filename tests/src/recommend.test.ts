@@ -4,14 +4,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Filters } from "../lib/filters.ts";
-import { quantizeInt8 } from "../lib/vectors.ts";
-import { writeCatalog } from "../loaders/catalog/store.ts";
-import { openEngine, type Engine } from "../loaders/engine.ts";
-import { moviesToArrow, picksToArrow, seriesToArrow, vectorsToArrow, type PickRow } from "../loaders/site/arrow.ts";
-import { bundleBrowserLib } from "../loaders/site/build-hooks.ts";
-import { siteCatalog } from "./fixtures/site-catalog.ts";
-import { syntheticVectorSet } from "./fixtures/synthetic-vectors.ts";
+import type { Filters } from "../../lib/filters.ts";
+import { quantizeInt8 } from "../../lib/vectors.ts";
+import { writeCatalog } from "../../loaders/catalog/store.ts";
+import { openEngine, type Engine } from "../../loaders/engine.ts";
+import { moviesToArrow, picksToArrow, seriesToArrow, vectorsToArrow, type PickRow } from "../../loaders/site/arrow.ts";
+import { bundleBrowserLib } from "../../loaders/site/build-hooks.ts";
+import { siteCatalog } from "../fixtures/site-catalog.ts";
+import { syntheticVectorSet } from "../fixtures/synthetic-vectors.ts";
 
 const work = mkdtempSync(path.join(tmpdir(), "marquee-site-recommend-"));
 const catalog = siteCatalog();
@@ -20,9 +20,9 @@ const movieVectors = { ...syntheticVectorSet(catalog.movies.length, 64, 11), ids
 const seriesVectors = { ...syntheticVectorSet(catalog.series.length, 64, 12), ids: catalog.series.map((s) => s.id) };
 
 let engine: Engine;
-let recommend: typeof import("../src/components/recommend.ts");
-let data: import("../src/components/recommend.ts").RecommendData;
-let filterIds: typeof import("../lib/filters.ts").filterIds;
+let recommend: typeof import("../../src/components/recommend.ts");
+let data: import("../../src/components/recommend.ts").RecommendData;
+let filterIds: typeof import("../../lib/filters.ts").filterIds;
 
 const picks: PickRow[] = [
   { series_id: 8003, rank: 1, movie_id: 9014, reason: "Dragons and a contested throne.", similarity: 0.8, source: "llm", model: "openai/gpt-oss-20b", generated_at: "2026-11-02T10:00:00.000Z" },
@@ -31,9 +31,9 @@ const picks: PickRow[] = [
 
 beforeAll(async () => {
   await bundleBrowserLib("src");
-  recommend = await import("../src/components/recommend.ts");
-  ({ filterIds } = await import("../lib/filters.ts"));
-  const site = await import("../src/components/site-data.ts");
+  recommend = await import("../../src/components/recommend.ts");
+  ({ filterIds } = await import("../../lib/filters.ts"));
+  const site = await import("../../src/components/site-data.ts");
   const dir = path.join(work, "catalog");
   await writeCatalog(dir, catalog);
   engine = await openEngine({ catalogDir: dir, vectors: { movies: movieVectors, series: seriesVectors, embedderId: movieVectors.embedderId }, log: () => {} });

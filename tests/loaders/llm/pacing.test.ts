@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LlmRateLimitError } from "../lib/llm-errors.ts";
-import { ManualClock, RateLimiter, SimulatedClock } from "../loaders/llm/pacing.ts";
+import { LlmRateLimitError } from "../../../lib/llm-errors.ts";
+import { ManualClock, RateLimiter, SimulatedClock } from "../../../loaders/llm/pacing.ts";
 
 describe("RateLimiter (fake clock)", () => {
   it("lets requestsPerMinute requests through at once and holds the next until the first leaves the minute", async () => {

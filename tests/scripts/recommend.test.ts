@@ -5,12 +5,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeCatalog } from "../loaders/catalog/store.ts";
-import { engineCatalog } from "./fixtures/engine-catalog.ts";
-import { startMockLlm, type MockLlm } from "./helpers/mock-llm.ts";
-import { startMockTmdb } from "./helpers/mock-tmdb.ts";
+import { writeCatalog } from "../../loaders/catalog/store.ts";
+import { engineCatalog } from "../fixtures/engine-catalog.ts";
+import { startMockLlm, type MockLlm } from "../helpers/mock-llm.ts";
+import { startMockTmdb } from "../helpers/mock-tmdb.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
+const ROOT = path.resolve(import.meta.dirname, "../..");
 let tmp: string;
 let catalog: string;
 

@@ -11,8 +11,8 @@ import {
   sharedGenres,
   tvGenresToMovieGenres,
   type Catalog,
-} from "../lib/catalog.ts";
-import { connectDuckDB, readCatalog, sqlPath, writeCatalog } from "../loaders/catalog/store.ts";
+} from "../../../lib/catalog.ts";
+import { connectDuckDB, readCatalog, sqlPath, writeCatalog } from "../../../loaders/catalog/store.ts";
 
 function sampleCatalog(): Catalog {
   return {

@@ -4,8 +4,8 @@ import { cp, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/pro
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MOVIE_GENRES, TV_GENRES, yearOf, type Catalog } from "../lib/catalog.ts";
-import { readCatalog } from "../loaders/catalog/store.ts";
+import { MOVIE_GENRES, TV_GENRES, yearOf, type Catalog } from "../../../lib/catalog.ts";
+import { readCatalog } from "../../../loaders/catalog/store.ts";
 import {
   DEMO_HASH_FILE,
   DEMO_NOTICE,
@@ -15,8 +15,8 @@ import {
   loadDemoCatalog,
   loadDemoFranchises,
   type DemoFranchise,
-} from "../loaders/catalog/demo.ts";
-import { sharedRawDir } from "../loaders/shared/config.ts";
+} from "../../../loaders/catalog/demo.ts";
+import { sharedRawDir } from "../../../loaders/shared/config.ts";
 
 const RAW = sharedRawDir();
 const quiet = { log: () => {} };

@@ -8,10 +8,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { startServer } from "../scripts/serve.ts";
-import { shipCheck, type ShipReport } from "../scripts/ship-check.ts";
+import { startServer } from "../../scripts/serve.ts";
+import { shipCheck, type ShipReport } from "../../scripts/ship-check.ts";
 
-const root = path.resolve(import.meta.dirname, "..");
+const root = path.resolve(import.meta.dirname, "../..");
 const read = (file: string) => readFileSync(path.join(root, file), "utf8");
 const KNOWN_SECRETS = ["TMDB_API_KEY", "TMDB_READ_TOKEN", "GROQ_API_KEY"];
 const MONTHLY = "0 4 1 * *";
