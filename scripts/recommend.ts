@@ -4,30 +4,12 @@
 import { parseArgs } from "node:util";
 import type { Filters } from "../lib/filters.ts";
 import { FilterError } from "../lib/filters.ts";
+import { RESULT_LIMIT } from "../lib/pipeline.ts";
 import { ShortlistError } from "../lib/shortlist.ts";
 import { CatalogStoreError } from "../loaders/catalog/store.ts";
 import { RecommendError, SeriesLookupError, openEngine, type Recommendation } from "../loaders/engine.ts";
 import { DEFAULT_TIMEOUT_MS } from "../loaders/llm/client.ts";
 import { numberSetting } from "../loaders/shared/config.ts";
-
-const USAGE = `Usage: npm run recommend -- --series NAME|ID [--series ...] [options]
-
-  --series NAME|ID     a series you love (repeatable; name is case-insensitive)
-  --genre NAME         only movies in this genre (repeatable)
-  --genre-mode any|all any of the genres (default) or all of them
-  --language CODE      only movies in this original language, e.g. en (repeatable)
-  --min-popularity N   TMDB popularity at least N
-  --min-votes N        at least N votes
-  --years FROM-TO      release years, e.g. 1990-2020, 1990- or -2020, or one year
-  --exclude ID         leave out this movie id (repeatable)
-  --limit N            number of picks (default 10)
-  --catalog DIR        catalogue directory (default: the active catalogue)
-  --all-ages           include titles flagged adult (default: age-appropriate only)
-  --json               print JSON instead of a table
-  --no-llm             use the deterministic ranker even when an LLM is configured
-  --help               show this help`;
-
-class UsageError extends Error {}
 
 /**
  * A person is waiting: the LLM gets LLM_TIMEOUT_MS plus this margin for everything (retries,
@@ -41,6 +23,25 @@ const MAX_LIMIT = 100;
 const MAX_SERIES_CHARS = 200;
 /** Release years a filter may name. */
 const YEARS = { min: 1870, max: 2100 };
+
+const USAGE = `Usage: npm run recommend -- --series NAME|ID [--series ...] [options]
+
+  --series NAME|ID     a series you love (repeatable; name is case-insensitive)
+  --genre NAME         only movies in this genre (repeatable)
+  --genre-mode any|all any of the genres (default) or all of them
+  --language CODE      only movies in this original language, e.g. en (repeatable)
+  --min-popularity N   TMDB popularity at least N
+  --min-votes N        at least N votes
+  --years FROM-TO      release years, e.g. 1990-2020, 1990- or -2020, or one year
+  --exclude ID         leave out this movie id (repeatable)
+  --limit N            number of picks (default ${RESULT_LIMIT}, at most ${MAX_LIMIT})
+  --catalog DIR        catalogue directory (default: the active catalogue)
+  --all-ages           include titles flagged adult (default: age-appropriate only)
+  --json               print JSON instead of a table
+  --no-llm             use the deterministic ranker even when an LLM is configured
+  --help               show this help`;
+
+class UsageError extends Error {}
 
 interface CliOptions {
   series: string[];
@@ -133,7 +134,7 @@ function parseCli(argv: string[]): CliOptions | "help" {
   return {
     series,
     filters,
-    limit: number("limit", v.limit, { integer: true, min: 1, max: MAX_LIMIT }) ?? 10,
+    limit: number("limit", v.limit, { integer: true, min: 1, max: MAX_LIMIT }) ?? RESULT_LIMIT,
     catalog: v.catalog,
     json: Boolean(v.json),
     useLlm: !v["no-llm"],
