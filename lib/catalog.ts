@@ -1,7 +1,38 @@
 // The catalogue's record types, column schema and normalisation rules.
 // Pure code: shared by the loaders (Node), the command line and the browser.
 
-export interface Movie {
+/**
+ * TMDB metadata of a movie beyond discover's fields: `/movie/{id}` with keywords and credits
+ * in a TMDB refresh, or the columns an export carries. Ranking hints only, so every field may
+ * be empty: a catalogue without them (older files, exports that lack them) still works.
+ */
+export interface MovieMetadata {
+  keywords: string[];
+  /** belongs_to_collection's name, e.g. a franchise's collection. */
+  collection: string | null;
+  /** Production companies. */
+  companies: string[];
+  directors: string[];
+  /** Screenplay, writer, novel and story credits, the first few. */
+  writers: string[];
+  /** Top-billed cast, in billing order. */
+  cast: string[];
+}
+
+/** TMDB metadata of a series: `/tv/{id}` with keywords and aggregate credits, or an export's columns. */
+export interface SeriesMetadata {
+  keywords: string[];
+  /** created_by. */
+  creators: string[];
+  networks: string[];
+  companies: string[];
+  /** Top-billed cast over all seasons, in billing order. */
+  cast: string[];
+}
+
+// The metadata is optional in the types so hand-built records (fixtures, callers that predate
+// it) still type-check; normaliseMovie/normaliseSeries and the store always fill it in.
+export interface Movie extends Partial<MovieMetadata> {
   id: number;
   title: string;
   overview: string;
@@ -19,7 +50,7 @@ export interface Movie {
   backdrop_path: string | null;
 }
 
-export interface Series {
+export interface Series extends Partial<SeriesMetadata> {
   id: number;
   name: string;
   overview: string;
@@ -52,6 +83,12 @@ export interface CatalogMeta {
   language_names?: Record<string, string>;
   /** HTTP requests the fetch took, when the source is TMDB. */
   requests?: number;
+  /**
+   * The per-title details step of a TMDB refresh (keywords, credits): titles answered from the
+   * cache, fetched, and left with empty metadata because TMDB has no such title (404) or the
+   * request kept failing. Absent when the step was off (TMDB_DETAILS=0) or the source is not TMDB.
+   */
+  details?: { cached: number; fetched: number; not_found: number; failed: number };
 }
 
 export interface Catalog {
@@ -61,7 +98,7 @@ export interface Catalog {
 }
 
 /** DuckDB column types, in column order; the writer and the schema tests use them. */
-export const MOVIE_COLUMNS = [
+const CORE_MOVIE_COLUMNS = [
   ["id", "INTEGER"],
   ["title", "VARCHAR"],
   ["overview", "VARCHAR"],
@@ -77,10 +114,34 @@ export const MOVIE_COLUMNS = [
   ["backdrop_path", "VARCHAR"],
 ] as const;
 
-export const SERIES_COLUMNS = MOVIE_COLUMNS.map(([name, type]) => [
-  name === "title" ? "name" : name === "release_date" ? "first_air_date" : name,
-  type,
-]) as unknown as readonly (readonly [keyof Series, string])[];
+/**
+ * The metadata columns, after the core ones. A catalogue file without them (written before
+ * they existed) still reads: they come back empty.
+ */
+export const MOVIE_METADATA_COLUMNS = [
+  ["keywords", "VARCHAR[]"],
+  ["collection", "VARCHAR"],
+  ["companies", "VARCHAR[]"],
+  ["directors", "VARCHAR[]"],
+  ["writers", "VARCHAR[]"],
+  ["cast", "VARCHAR[]"],
+] as const satisfies readonly (readonly [keyof MovieMetadata, string])[];
+
+export const SERIES_METADATA_COLUMNS = [
+  ["keywords", "VARCHAR[]"],
+  ["creators", "VARCHAR[]"],
+  ["networks", "VARCHAR[]"],
+  ["companies", "VARCHAR[]"],
+  ["cast", "VARCHAR[]"],
+] as const satisfies readonly (readonly [keyof SeriesMetadata, string])[];
+
+export const MOVIE_COLUMNS = [...CORE_MOVIE_COLUMNS, ...MOVIE_METADATA_COLUMNS] as const;
+
+/** The movie core columns under the series' names (`name`, `first_air_date`), then the series metadata. */
+export const SERIES_COLUMNS = [
+  ...CORE_MOVIE_COLUMNS.map(([name, type]) => [name === "title" ? "name" : name === "release_date" ? "first_air_date" : name, type]),
+  ...SERIES_METADATA_COLUMNS,
+] as unknown as readonly (readonly [keyof Series, string])[];
 
 export interface Genre {
   id: number;
@@ -228,6 +289,22 @@ export const TITLE_LIMITS = {
   maxInteger: 2_147_483_647,
 } as const;
 
+/**
+ * Bounds on a title's metadata. Unlike TITLE_LIMITS these cut instead of refusing: metadata is
+ * a ranking hint, so a broken export's overlong list or name loses that value, never the title.
+ * TMDB's keyword lists rarely pass 50; cast beyond the top-billed says little about a story.
+ */
+export const METADATA_LIMITS = {
+  nameChars: 120,
+  keywords: 50,
+  companies: 10,
+  directors: 5,
+  writers: 5,
+  cast: 8,
+  creators: 5,
+  networks: 5,
+} as const;
+
 function bounded(text: string, field: string, max: number, id?: number): string {
   if (text.length > max) {
     const who = id === undefined ? "" : `id ${id}: `;
@@ -283,6 +360,60 @@ export interface RawTitle {
   adult?: unknown;
   poster_path?: unknown;
   backdrop_path?: unknown;
+  /** Metadata name lists (MovieMetadata, SeriesMetadata): arrays of names; anything else counts as none. */
+  keywords?: unknown;
+  collection?: unknown;
+  companies?: unknown;
+  directors?: unknown;
+  writers?: unknown;
+  cast?: unknown;
+  creators?: unknown;
+  networks?: unknown;
+}
+
+/** One metadata name: whitespace (control characters included) collapsed, trimmed; null when empty or overlong. */
+function metadataName(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  const name = value.replace(/[\s\p{Cc}]+/gu, " ").trim();
+  return name !== "" && name.length <= METADATA_LIMITS.nameChars ? name : null;
+}
+
+/** A metadata name list: names in their order, duplicates (ignoring case) and empties dropped, at most `max`. */
+export function normaliseNames(value: unknown, max: number): string[] {
+  if (!Array.isArray(value)) return [];
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const item of value) {
+    const name = metadataName(item);
+    if (name === null || seen.has(name.toLowerCase())) continue;
+    seen.add(name.toLowerCase());
+    names.push(name);
+    if (names.length >= max) break;
+  }
+  return names;
+}
+
+/** A movie's metadata from whatever the source had; missing or unusable values are empty. */
+export function normaliseMovieMetadata(raw: Pick<RawTitle, keyof MovieMetadata>): MovieMetadata {
+  return {
+    keywords: normaliseNames(raw.keywords, METADATA_LIMITS.keywords),
+    collection: metadataName(raw.collection),
+    companies: normaliseNames(raw.companies, METADATA_LIMITS.companies),
+    directors: normaliseNames(raw.directors, METADATA_LIMITS.directors),
+    writers: normaliseNames(raw.writers, METADATA_LIMITS.writers),
+    cast: normaliseNames(raw.cast, METADATA_LIMITS.cast),
+  };
+}
+
+/** A series' metadata from whatever the source had; missing or unusable values are empty. */
+export function normaliseSeriesMetadata(raw: Pick<RawTitle, keyof SeriesMetadata>): SeriesMetadata {
+  return {
+    keywords: normaliseNames(raw.keywords, METADATA_LIMITS.keywords),
+    creators: normaliseNames(raw.creators, METADATA_LIMITS.creators),
+    networks: normaliseNames(raw.networks, METADATA_LIMITS.networks),
+    companies: normaliseNames(raw.companies, METADATA_LIMITS.companies),
+    cast: normaliseNames(raw.cast, METADATA_LIMITS.cast),
+  };
 }
 
 export type OverviewlessError = CatalogValidationError & { missingOverview: true };
@@ -325,13 +456,13 @@ function normaliseCommon(raw: RawTitle) {
 /** Validates and normalises one movie. Throws CatalogValidationError naming the problem. */
 export function normaliseMovie(raw: RawTitle): Movie {
   const { title, date, ...rest } = normaliseCommon(raw);
-  return { ...rest, title, release_date: date };
+  return { ...rest, title, release_date: date, ...normaliseMovieMetadata(raw) };
 }
 
 /** Validates and normalises one series. Throws CatalogValidationError naming the problem. */
 export function normaliseSeries(raw: RawTitle): Series {
   const { title, date, ...rest } = normaliseCommon(raw);
-  return { ...rest, name: title, first_air_date: date };
+  return { ...rest, name: title, first_air_date: date, ...normaliseSeriesMetadata(raw) };
 }
 
 export function isMissingOverview(error: unknown): boolean {

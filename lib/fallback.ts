@@ -1,10 +1,13 @@
 // Deterministic ranker with explanations, used when no LLM is configured or it fails, and by
 // the site for selections nobody precomputed. Pure and browser-safe: same input, same picks.
-// The score blends story similarity, shared genres, popularity and rating, plus title overlap
-// when the caller supplies it; the reason is written from the data (a shared franchise name,
-// shared genres, distinctive words both overviews use, similarity).
+// Candidates from the ranking pipeline (lib/pipeline.ts) carry its fused score and keep its
+// order, shared among the series; hand-built candidates without a score are ranked by a blend
+// of story similarity, shared genres, popularity, rating and title overlap. The reason names
+// the concrete link in words: the shared name, names and themes both stories use; never
+// genre words, stopwords, the medium or figures (those belong to the card's data).
 import { tvGenresToMovieGenres } from "./catalog.ts";
 import { sharedTitlePhrases, titleTokens } from "./lexical.ts";
+import { isReasonWord } from "./words.ts";
 import type { RerankCandidate, RerankInput, RerankPick, RerankResult, RerankSeries } from "./rerank-types.ts";
 
 /**
@@ -36,24 +39,6 @@ interface Context {
   documentFrequency: Map<string, number>;
   candidateCount: number;
 }
-
-const STOPWORDS = new Set(
-  (
-    "a about above after again against all also am among an and any are as at be because been before being below between both but by can " +
-    "could did do does doing down during each few for from further had has have having he her here hers herself him himself his how i if in " +
-    "into is it its itself just me more most my myself no nor not now of off on once only or other our ours out over own same she should so " +
-    "some such than that the their theirs them themselves then there these they this those through to too under until up very was we were " +
-    "what when where which while who whom why will with would you your yours yourself yourselves one two three four five first second last " +
-    "new old young man woman men women people person life lives world year years day days time times way story stories film movie series " +
-    "show season episode must find finds found take takes become becomes becoming get gets make makes made begin begins soon set sets " +
-    "tell tells try tries trying help helps turn turns lead leads leading face faces around away back still even ever every another much " +
-    "many well now whose upon within without across along behind beyond yet though although however meanwhile discover discovers " +
-    "decide decides learn learns start starts known know knows became came come comes went goes going gone including finding little big great good best " +
-    // Genre words: the reason names shared genres already, so "both mention "crime"" adds nothing.
-    "action adventure animation animated comedy comedic crime criminal documentary drama dramatic fantasy history historical horror music musical " +
-    "mystery romance romantic science fiction sci-fi thriller western"
-  ).split(" "),
-);
 
 interface Token {
   stem: string;
@@ -91,7 +76,7 @@ export function tokenize(text: string): Token[] {
 }
 
 function isContent(token: Token): boolean {
-  if (STOPWORDS.has(token.stem) || /^\d+$/.test(token.stem)) return false;
+  if (!isReasonWord(token.stem) || !isReasonWord(token.display)) return false;
   return token.stem.length >= (token.proper ? 3 : 4);
 }
 
@@ -212,16 +197,12 @@ function possessive(name: string): string {
   return /s$/i.test(name) ? `${name}'` : `${name}'s`;
 }
 
-function closeness(c: RerankCandidate, ctx: Context): string {
+/** How close the story is, in words: the similarity figure is the card's, not the prose's. */
+function closeness(name: string, c: RerankCandidate, ctx: Context): string {
   const position = (ctx.similarityRank.get(c.id) ?? 0) / Math.max(1, ctx.candidateCount);
-  const level =
-    ctx.candidateCount <= 1 || position < 0.2
-      ? "One of the closest story matches"
-      : position < 0.5
-        ? "A close story match"
-        : "A looser story match";
-  const rating = c.vote_count >= 50 ? `, rated ${c.vote_average.toFixed(1)}/10 by ${c.vote_count.toLocaleString("en-US")} voters` : "";
-  return `${level} in this shortlist (similarity ${c.similarity.toFixed(2)})${rating}.`;
+  if (ctx.candidateCount <= 1 || position < 0.2) return `Among the stories closest to ${possessive(name)} in tone and plot.`;
+  if (position < 0.5) return `Close to ${possessive(name)} tone and plot.`;
+  return `Shares something of ${possessive(name)} spirit.`;
 }
 
 /** Shared terms not already said by the shared title phrases ("Fargo" twice says nothing new). */
@@ -231,49 +212,71 @@ function withoutTitleWords(terms: readonly string[], phrases: readonly string[])
   return terms.filter((t) => !titleTokens(t).every((w) => said.has(w)));
 }
 
-/** A specific 1-2 sentence reason built only from the data. */
-function explain(series: readonly RerankSeries[], c: RerankCandidate, ctx: Context): string {
-  const titled = (c.title_overlap ?? 0) >= TITLE_REASON_MIN_OVERLAP;
+/** Words in a reason; a reason stays within about 35 words. */
+export const FALLBACK_REASON_MAX_WORDS = 35;
+
+const wordCount = (text: string) => text.split(/\s+/).filter(Boolean).length;
+
+/** The series a candidate is there for: the pipeline says (`because`); else the best fit by shared words. */
+function seriesFor(series: readonly RerankSeries[], c: RerankCandidate, ctx: Context): { s: RerankSeries; phrases: string[]; terms: string[] } {
+  const titled = (c.title_overlap ?? 0) >= TITLE_REASON_MIN_OVERLAP || c.franchise === "title";
   const options = series.map((s) => {
-    const genres = c.genres.filter((g) => tvGenresToMovieGenres(s.genres).includes(g));
     const phrases = titled ? sharedTitlePhrases(s.name, c.title) : [];
     const terms = withoutTitleWords(sharedTerms(seriesText(s), c, ctx), phrases);
-    // The series whose name the title repeats is the one the reason is about.
-    return { s, genres, terms, phrases, weight: (phrases.length ? 100 : 0) + genres.length + terms.length * 1.5 };
+    return { s, phrases, terms, weight: (phrases.length ? 100 : 0) + terms.length };
   });
-  const best = options.reduce((a, b) => (b.weight > a.weight ? b : a), options[0]);
-  const name = best?.s.name ?? "the series";
-  const genres = (best?.genres.length ? best.genres : series.length === 1 ? c.shared_genres : []).slice(0, 3);
-  const terms = (best?.terms ?? []).map((t) => `"${t}"`);
-  const phrases = (best?.phrases ?? []).map((p) => `"${p}"`);
-  let first: string;
-  if (phrases.length) {
-    const also = [...(genres.length ? [`both are ${listPhrase(genres)}`] : []), ...(terms.length ? [`both stories mention ${listPhrase(terms)}`] : [])];
-    const tail = also.length === 2 ? `, ${also[0]}, and ${also[1]}` : also.length === 1 ? `, and ${also[0]}` : "";
-    first = `Its title shares ${listPhrase(phrases)} with ${name}${tail}.`;
-  } else if (genres.length && terms.length) {
-    first = `Shares ${listPhrase(genres)} with ${name}, and both stories mention ${listPhrase(terms)}.`;
-  } else if (genres.length) {
-    first = `Shares ${listPhrase(genres)} with ${name}.`;
-  } else if (terms.length) {
-    first = `Its story and ${possessive(name)} both mention ${listPhrase(terms)}.`;
-  } else if (c.genres.length) {
-    first = `Takes ${name} fans into ${listPhrase(c.genres.slice(0, 2))}.`;
-  } else {
-    first = `A pick for ${name} fans.`;
-  }
-  return `${first} ${closeness(c, ctx)}`;
+  const named = c.because?.[0] !== undefined ? options.find((o) => o.s.id === c.because![0]) : undefined;
+  return named ?? options.reduce((a, b) => (b.weight > a.weight ? b : a), options[0]);
 }
 
-/** Candidates ordered by the blended score (ties by id), each with a data-based reason. */
+/** A specific one- or two-sentence reason built only from the data. */
+function explain(series: readonly RerankSeries[], c: RerankCandidate, ctx: Context): string {
+  const { s, phrases, terms } = seriesFor(series, c, ctx);
+  const name = s?.name ?? "your pick";
+  const person = c.links?.people[0];
+  const keywords = (c.links?.keywords ?? []).filter((k) => k.split(/\s+/).every(isReasonWord)).slice(0, 3);
+  let first: string;
+  if (phrases.length) {
+    first = `Carries the ${listPhrase(phrases)} name to the big screen.`;
+  } else if (person) {
+    const did = person.role === "directed" ? "Directed by" : person.role === "wrote" ? "Written by" : "With";
+    first = `${did} ${person.name}, who ${person.inSeries === "created" ? "created" : "starred in"} ${name}.`;
+  } else if (keywords.length) {
+    first = `Like ${name}, it is about ${listPhrase(keywords)}.`;
+  } else if (c.franchise === "entity") {
+    first = `Named for ${c.title}, a name from ${possessive(name)} story.`;
+  } else if (terms.length) {
+    first = `Like ${name}, its story turns on ${listPhrase(terms)}.`;
+  } else {
+    first = closeness(name, c, ctx);
+  }
+  const others = (c.because ?? []).slice(1).map((id) => series.find((x) => x.id === id)?.name).filter((n): n is string => Boolean(n));
+  const second = others.length
+    ? `It suits fans of ${listPhrase(others)} too.`
+    : (phrases.length || person) && keywords.length
+      ? `Both are about ${listPhrase(keywords)}.`
+      : (phrases.length || person || keywords.length) && terms.length
+        ? `Both turn on ${listPhrase(terms)}.`
+        : phrases.length || c.franchise
+          ? closeness(name, c, ctx)
+          : "";
+  const reason = second ? `${first} ${second}` : first;
+  return wordCount(reason) <= FALLBACK_REASON_MAX_WORDS ? reason : first;
+}
+
+/**
+ * The pipeline's candidates in the pipeline's order, or hand-built ones by the blended score
+ * (ties by id); each with a data-based reason.
+ */
 export function fallbackRank(input: RerankInput, fallbackReason?: string): RerankResult {
   const base: RerankResult = { picks: [], model: null, source: "fallback", ...(fallbackReason ? { fallbackReason } : {}) };
   if (input.candidates.length === 0 || input.limit <= 0) return base;
   const ctx = buildContext(input.candidates);
   const wanted = seriesMovieGenres(input.series);
-  const ranked = input.candidates
+  const fromPipeline = input.candidates.every((c) => c.score !== undefined);
+  const ranked = (fromPipeline ? input.candidates.map((c) => ({ c })) : input.candidates
     .map((c) => ({ c, score: score(c, ctx, wanted) }))
-    .sort((a, b) => b.score - a.score || a.c.id - b.c.id)
+    .sort((a, b) => b.score - a.score || a.c.id - b.c.id))
     .slice(0, input.limit);
   const picks: RerankPick[] = ranked.map(({ c }, i) => ({ id: c.id, rank: i + 1, reason: explain(input.series, c, ctx) }));
   return { ...base, picks };

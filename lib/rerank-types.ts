@@ -21,6 +21,14 @@ export interface RerankCandidate {
    * signal; the fallback ranker then ranks by the other signals alone.
    */
   title_overlap?: number;
+  /** The pipeline's fused score (lib/pipeline.ts); candidates arrive sorted by it and shared among the series. */
+  score?: number;
+  /** The chosen series this candidate is there for, first the one whose share it fills. */
+  because?: number[];
+  /** Set when the movie belongs with a series by name: its title ("title") or a name its story uses ("entity"). */
+  franchise?: "title" | "entity";
+  /** People and TMDB keywords the movie shares with its series (lib/metadata-links.ts). */
+  links?: { people: { name: string; role: "directed" | "wrote" | "stars"; inSeries: "created" | "starred" }[]; keywords: string[] };
 }
 
 export interface RerankSeries {

@@ -182,9 +182,22 @@ class TopK {
   }
 }
 
+// The rows of one allowed-id list, per vector set: several series of one request share them.
+const rowCache = new WeakMap<object, WeakMap<object, Int32Array>>();
+
 /** Rows of the allowed ids, ascending so the scan reads the vector data front to back. */
 function candidateRows(movies: VectorSet | Int8VectorSet, allowedIds: ShortlistOptions["allowedIds"]): ArrayLike<number> | null {
   if (allowedIds === undefined) return null;
+  const cached = rowCache.get(movies.ids)?.get(allowedIds);
+  if (cached) return cached;
+  const rows = allowedRows(movies, allowedIds);
+  let perSet = rowCache.get(movies.ids);
+  if (!perSet) rowCache.set(movies.ids, (perSet = new WeakMap()));
+  perSet.set(allowedIds, rows);
+  return rows;
+}
+
+function allowedRows(movies: VectorSet | Int8VectorSet, allowedIds: NonNullable<ShortlistOptions["allowedIds"]>): Int32Array {
   const rows: number[] = [];
   for (const id of allowedIds) {
     const row = rowOf(movies, id);

@@ -4,7 +4,7 @@
 // DuckDB-WASM and picks.parquet keeps the picks' columns. In Arrow, INTEGER is Int32, DOUBLE
 // Float64, FLOAT Float32, BOOLEAN Bool, VARCHAR Utf8, DATE Date32<DAY>, VARCHAR[] List<Utf8>,
 // and the vectors' TINYINT[] a FixedSizeList<Int8> of the embedder's dimensions.
-import { MOVIE_COLUMNS, SERIES_COLUMNS } from "./catalog.ts";
+import { MOVIE_COLUMNS, MOVIE_METADATA_COLUMNS, SERIES_COLUMNS, SERIES_METADATA_COLUMNS } from "./catalog.ts";
 
 /** The archive's members, as the pages' FileAttachment("data/site/<name>") calls spell them. */
 export const SITE_FILES = {
@@ -15,11 +15,20 @@ export const SITE_FILES = {
   meta: "meta.json",
 } as const;
 
-/** movies.arrow: every catalogue movie column, in catalogue order. */
+/**
+ * movies.arrow: every catalogue movie column, in catalogue order: the core columns, then the
+ * metadata lists the browser ranking reads (keywords, collection, companies, directors,
+ * writers, cast; MOVIE_METADATA_COLUMNS). Those decode as empty lists (or a null collection)
+ * when a title has none.
+ */
 export const SITE_MOVIE_COLUMNS = MOVIE_COLUMNS;
 
-/** series.arrow: every catalogue series column. */
+/** series.arrow: every catalogue series column, metadata (keywords, creators, networks, companies, cast) included. */
 export const SITE_SERIES_COLUMNS = SERIES_COLUMNS;
+
+/** The metadata columns of each file, which the decoder reads as optional. */
+export const SITE_MOVIE_METADATA_COLUMNS = MOVIE_METADATA_COLUMNS;
+export const SITE_SERIES_METADATA_COLUMNS = SERIES_METADATA_COLUMNS;
 
 /** picks.arrow and picks.parquet: one row per (series, rank), ordered by series then rank. */
 export const PICK_COLUMNS = [

@@ -5,10 +5,13 @@ import { filtersFromSearchParams, filtersToSearchParams, type Filters } from "./
 
 export interface RecommendState {
   seriesIds: number[];
+  /** Chosen series marked as favourites (love, not just like); they weigh more. */
+  favourites?: number[];
   filters: Filters;
 }
 
 export const SERIES_PARAM = "series";
+export const FAVOURITE_PARAM = "fav";
 
 /** What one link may carry; a longer list is cut, and the cut is reported. */
 export const URL_LIMITS = { series: 20, excludedIds: 5000, textChars: 100 } as const;
@@ -44,6 +47,8 @@ export function stateFromSearch(search: string, vocabulary: Vocabulary): ParsedS
   });
   const seriesIds = known.slice(0, URL_LIMITS.series);
   if (known.length > seriesIds.length) ignored.push(`${known.length - seriesIds.length} series past the first ${URL_LIMITS.series}`);
+  const chosen = new Set(seriesIds);
+  const favourites = positiveIntegers(params.getAll(FAVOURITE_PARAM)).filter((id) => chosen.has(id));
   const filters = filtersFromSearchParams(params);
   const keep = (values: string[] | undefined, valid: readonly string[], kind: string): string[] | undefined => {
     if (!values) return undefined;
@@ -78,12 +83,13 @@ export function stateFromSearch(search: string, vocabulary: Vocabulary): ParsedS
     if (known.length) filters.excludeIds = known;
     else delete filters.excludeIds;
   }
-  return { state: { seriesIds, filters }, ignored };
+  return { state: { seriesIds, ...(favourites.length ? { favourites } : {}), filters }, ignored };
 }
 
 /** The query string for a state (without "?"); defaults are left out to keep links short. */
 export function stateToSearch(state: RecommendState): string {
   const params = new URLSearchParams();
   for (const id of state.seriesIds) params.append(SERIES_PARAM, String(id));
+  for (const id of state.favourites ?? []) if (state.seriesIds.includes(id)) params.append(FAVOURITE_PARAM, String(id));
   return filtersToSearchParams(state.filters, params).toString();
 }

@@ -7,7 +7,7 @@ import path from "node:path";
 import { MOVIE_GENRES, yearOf, type Catalog, type CatalogMeta, type Movie, type Series } from "../lib/catalog.ts";
 import { DEFAULT_FILTERS, buildMovieFilterQuery, validateFilters, type FilterVocabulary, type Filters } from "../lib/filters.ts";
 import { languageNames } from "../lib/languages.ts";
-import { RESULT_LIMIT, SHORTLIST_SIZE, createRankingContext, rankingInput, type RankableMovie, type RankableSeries, type RankingVectors } from "../lib/pipeline.ts";
+import { RESULT_LIMIT, SHORTLIST_SIZE, createRankingContext, rankingInput, type RankableMovie, type RankableSeries, type RankingVectors, type RankingWeights } from "../lib/pipeline.ts";
 import type { RerankCandidate, RerankInput } from "../lib/rerank-types.ts";
 import { describeSeries, seriesFinder } from "../lib/series-lookup.ts";
 import { activeCatalog } from "./catalog/active.ts";
@@ -30,11 +30,8 @@ export interface EngineOptions {
   embedder?: Embedder;
   /** Vectors already computed for this catalogue (benchmarks, tests); skips the vector files. */
   vectors?: EngineVectors;
-  /**
-   * Title-overlap boost weight (LEXICAL_WEIGHT in lib/lexical.ts by default); 0 turns the
-   * lexical signal off, both in the shortlist and in the fallback ranker.
-   */
-  lexicalWeight?: number;
+  /** Fusion weights over RANKING_WEIGHTS (lib/pipeline.ts); 0 turns a signal off (tests, benchmarks' ablations). */
+  weights?: Partial<RankingWeights>;
   /** Passed to rerank (LLM client, cache directory, notice log). */
   rerank?: RerankOptions;
   /** One-line notices (which catalogue); default stderr. */
@@ -151,7 +148,7 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   if (vectors.movies.dims !== vectors.series.dims || vectors.movies.embedderId !== vectors.series.embedderId) {
     throw new RecommendError("movie and series vectors come from different embedders; rebuild the vectors");
   }
-  const context = createRankingContext(catalog.movies.map(rankableMovie), vectors, { lexicalWeight: options.lexicalWeight });
+  const context = createRankingContext(catalog.movies.map(rankableMovie), vectors, { weights: options.weights });
   const vocabulary = vocabularyOf(catalog);
   const findSeries = seriesFinder(catalog.series);
 

@@ -21,7 +21,11 @@ catalogue (default: $MARQUEE_CATALOG_DIR or data/catalog). A directory means eve
 
 Rows with a kind (or media_type) column of movie|tv go where it says, whatever flag their file
 came under. Rows sharing an id are merged field by field: each field comes from the freshest row
-that has it (highest vote_count, then the later file on the command line).`;
+that has it (highest vote_count, then the later file on the command line).
+
+Metadata columns are read when a file has them: keywords, production_companies, collection,
+directors, writers and cast for movies; keywords, created_by, networks, production_companies and
+cast for series (JSON or Python-style lists of {id, name}, or comma-joined names).`;
 
 const LIST_OPTIONS = new Set(["movies", "series", "genres"]);
 

@@ -26,7 +26,9 @@ const YEARS = { min: 1870, max: 2100 };
 
 const USAGE = `Usage: npm run recommend -- --series NAME|ID [--series ...] [options]
 
-  --series NAME|ID     a series you love (repeatable; name is case-insensitive)
+  --series NAME|ID     a series you love (repeatable; name is case-insensitive);
+                       NAME:WEIGHT gives it a weight, e.g. "Breaking Bad:2" (default 1)
+  --weight N           the weight of the --series at the same position (repeatable)
   --genre NAME         only movies in this genre (repeatable)
   --genre-mode any|all any of the genres (default) or all of them
   --language CODE      only movies in this original language, e.g. en (repeatable)
@@ -45,6 +47,7 @@ class UsageError extends Error {}
 
 interface CliOptions {
   series: string[];
+  weights: number[];
   filters: Filters;
   limit: number;
   catalog?: string;
@@ -93,6 +96,7 @@ function parseCli(argv: string[]): CliOptions | "help" {
       allowPositionals: false,
       options: {
         series: { type: "string", multiple: true },
+        weight: { type: "string", multiple: true },
         genre: { type: "string", multiple: true },
         "genre-mode": { type: "string" },
         language: { type: "string", multiple: true },
@@ -113,10 +117,23 @@ function parseCli(argv: string[]): CliOptions | "help" {
   }
   const v = parsed.values;
   if (v.help) return "help";
-  const series = (v.series ?? []).map((s) => s.trim()).filter(Boolean);
-  if (series.length === 0) throw new UsageError("give at least one --series (a name or a TMDB id)");
-  const tooLong = series.find((s) => s.length > MAX_SERIES_CHARS);
+  const named = (v.series ?? []).map((s) => s.trim()).filter(Boolean);
+  if (named.length === 0) throw new UsageError("give at least one --series (a name or a TMDB id)");
+  const tooLong = named.find((s) => s.length > MAX_SERIES_CHARS);
   if (tooLong) throw new UsageError(`--series takes a name of at most ${MAX_SERIES_CHARS} characters, got ${tooLong.length}: "${quoteStart(tooLong)}"`);
+  // "Name:2" carries a weight; a colon inside a name ("Avatar: The Last Airbender") does not.
+  const parsedSeries = named.map((text) => {
+    const match = /^(.*\S)\s*:\s*(\d+(?:\.\d+)?)$/.exec(text);
+    return match ? { query: match[1], weight: number("series weight", match[2], { min: 0, max: 100 })! } : { query: text, weight: undefined };
+  });
+  const flagWeights = (v.weight ?? []).map((w) => number("weight", w, { min: 0, max: 100 })!);
+  if (flagWeights.length > named.length) throw new UsageError(`got ${flagWeights.length} --weight for ${named.length} --series; give at most one weight per series`);
+  const weights = parsedSeries.map((s, i) => {
+    if (s.weight !== undefined && flagWeights[i] !== undefined) throw new UsageError(`--series "${quoteStart(named[i])}" has a weight and a --weight; give one`);
+    return s.weight ?? flagWeights[i] ?? 1;
+  });
+  if (!weights.some((w) => w > 0)) throw new UsageError("give at least one series a weight above 0");
+  const series = parsedSeries.map((s) => s.query);
   const mode = v["genre-mode"];
   if (mode !== undefined && mode !== "any" && mode !== "all") throw new UsageError(`--genre-mode must be "any" or "all", got "${mode}"`);
   const filters: Filters = {
@@ -133,6 +150,7 @@ function parseCli(argv: string[]): CliOptions | "help" {
   if (v.exclude?.length) filters.excludeIds = v.exclude.map((id) => number("exclude", id, { integer: true, min: 1 })!);
   return {
     series,
+    weights,
     filters,
     limit: number("limit", v.limit, { integer: true, min: 1, max: MAX_LIMIT }) ?? RESULT_LIMIT,
     catalog: v.catalog,
@@ -171,6 +189,10 @@ function formatTable(result: Recommendation): string {
     lines.push(
       `${String(p.rank).padStart(3)}  ${pad(clean(p.title), 40)} ${pad(p.year ? String(p.year) : "-", 4)}  ${pad(clean(p.genres.join(", ")), 32)} ${p.similarity.toFixed(2).padStart(5)}`,
     );
+    if (result.series.length > 1 && p.because?.length) {
+      const names = p.because.map((id) => result.series.find((s) => s.id === id)?.name).filter((n): n is string => Boolean(n));
+      lines.push(`     Because you like ${clean(names.join(" and "))}`);
+    }
     lines.push(`     ${clean(p.reason)}`);
   }
   return lines.join("\n");
@@ -181,7 +203,7 @@ function toJson(result: Recommendation): object {
     series: result.series,
     source: result.source,
     model: result.model,
-    picks: result.picks.map(({ id, title, year, genres, popularity, similarity, reason }) => ({ id, title, year, genres, popularity, similarity, reason })),
+    picks: result.picks.map(({ id, title, year, genres, popularity, similarity, reason, because }) => ({ id, title, year, genres, popularity, similarity, reason, because: because ?? [] })),
   };
 }
 
@@ -201,7 +223,7 @@ async function main(): Promise<number> {
   const deadlineMs = numberSetting("LLM_TIMEOUT_MS", DEFAULT_TIMEOUT_MS) + INTERACTIVE_MARGIN_MS;
   const engine = await openEngine({ catalogDir: options.catalog, rerank: { deadlineMs } });
   try {
-    const result = await engine.recommend({ series: options.series, filters: options.filters, limit: options.limit, useLlm: options.useLlm });
+    const result = await engine.recommend({ series: options.series, weights: options.weights, filters: options.filters, limit: options.limit, useLlm: options.useLlm });
     process.stdout.write(options.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : `${formatTable(result)}\n`);
     return 0;
   } finally {

@@ -7,7 +7,9 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   MOVIE_COLUMNS,
+  MOVIE_METADATA_COLUMNS,
   SERIES_COLUMNS,
+  SERIES_METADATA_COLUMNS,
   type Catalog,
   type CatalogMeta,
   type Movie,
@@ -35,7 +37,8 @@ export function hasCatalog(dir: string): boolean {
 
 /**
  * A catalogue Parquet table: the rows as they are, ISO dates as Dates, sorted by popularity so
- * the most requested rows sit together in the first row groups.
+ * the most requested rows sit together in the first row groups. A list a row lacks (metadata
+ * of a hand-built record) is written as an empty list, so readers never meet a NULL list.
  */
 function catalogTable(columns: readonly ParquetColumn[], rows: readonly (Movie | Series)[]): ParquetTable {
   return {
@@ -43,7 +46,9 @@ function catalogTable(columns: readonly ParquetColumn[], rows: readonly (Movie |
     rowCount: rows.length,
     value: (row, column, sqlType) => {
       const value = (rows[row] as unknown as Record<string, Movie[keyof Movie]>)[column];
-      return sqlType === "DATE" && typeof value === "string" ? new Date(`${value}T00:00:00Z`) : value;
+      if (sqlType === "DATE" && typeof value === "string") return new Date(`${value}T00:00:00Z`);
+      if (sqlType === "VARCHAR[]" && (value === undefined || value === null)) return [];
+      return value;
     },
     orderBy: "popularity DESC, id",
   };
@@ -93,10 +98,17 @@ function isoDate(value: unknown): string | null {
   return String(value).slice(0, 10);
 }
 
-function toRecord<T>(row: Record<string, unknown>, dateColumn: string): T {
+/**
+ * A record from a row: ISO dates, plain arrays for lists, and the metadata columns a file
+ * written before they existed lacks filled in empty.
+ */
+function toRecord<T>(row: Record<string, unknown>, dateColumn: string, metadata: readonly (readonly [string, string])[]): T {
   const out: Record<string, unknown> = { ...row };
   out[dateColumn] = isoDate(row[dateColumn]);
   out.genre_names = [...((row.genre_names as string[] | null) ?? [])];
+  for (const [name, type] of metadata) {
+    out[name] = type === "VARCHAR[]" ? [...((row[name] as string[] | null | undefined) ?? [])] : ((row[name] as string | null | undefined) ?? null);
+  }
   return out as T;
 }
 
@@ -109,17 +121,25 @@ export async function readCatalogMeta(dir: string): Promise<CatalogMeta> {
   }
 }
 
+const OPTIONAL_COLUMNS = {
+  movies: new Set<string>(MOVIE_METADATA_COLUMNS.map(([name]) => name)),
+  series: new Set<string>(SERIES_METADATA_COLUMNS.map(([name]) => name)),
+};
+
 /**
  * Refuses a catalogue file whose columns are not the ones this kind of file has, naming what
  * is missing (say series.parquet copied over movies.parquet), instead of failing further on.
+ * Only the core columns are required: catalogues written before the metadata columns existed
+ * read with empty metadata.
  */
 async function checkColumns(connection: DuckDBConnection, file: string, expected: readonly (readonly [string, string])[], kind: "movies" | "series"): Promise<void> {
   const described = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quotedString(file)})`)).getRowObjectsJS();
   const have = new Map(described.map((row) => [String(row.column_name), String(row.column_type)]));
-  const missing = expected.filter(([name]) => !have.has(name)).map(([name]) => name);
+  const missing = expected.filter(([name]) => !have.has(name) && !OPTIONAL_COLUMNS[kind].has(name)).map(([name]) => name);
   if (missing.length === 0) return;
+  const otherKind = kind === "movies" ? "series" : "movies";
   const other = kind === "movies" ? SERIES_COLUMNS : MOVIE_COLUMNS;
-  const looksLikeOther = other.every(([name]) => have.has(name));
+  const looksLikeOther = other.every(([name]) => have.has(name) || OPTIONAL_COLUMNS[otherKind].has(name));
   throw new CatalogStoreError(
     `${file} lacks the ${kind} columns ${missing.join(", ")}${looksLikeOther ? ` (it has the ${kind === "movies" ? "series" : "movies"} columns: was the other file copied over it?)` : ""}; rebuild the catalogue with npm run data:refresh or npm run data:import`,
   );
@@ -138,8 +158,8 @@ export async function readCatalog(dir: string): Promise<Catalog> {
     await checkColumns(connection, path.join(dir, CATALOG_FILES.series), SERIES_COLUMNS, "series");
     const read = async (file: string) =>
       (await connection.runAndReadAll(`SELECT * FROM read_parquet(${quotedString(path.join(dir, file))}) ORDER BY popularity DESC, id`)).getRowObjectsJS() as Record<string, unknown>[];
-    const movies = (await read(CATALOG_FILES.movies)).map((row) => toRecord<Movie>(row, "release_date"));
-    const series = (await read(CATALOG_FILES.series)).map((row) => toRecord<Series>(row, "first_air_date"));
+    const movies = (await read(CATALOG_FILES.movies)).map((row) => toRecord<Movie>(row, "release_date", MOVIE_METADATA_COLUMNS));
+    const series = (await read(CATALOG_FILES.series)).map((row) => toRecord<Series>(row, "first_air_date", SERIES_METADATA_COLUMNS));
     return { movies, series, meta: await readCatalogMeta(dir) };
   } finally {
     connection.closeSync();

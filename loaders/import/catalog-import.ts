@@ -9,7 +9,9 @@
 //   value from the freshest row that has one (empty values never win). The freshest row is the
 //   one with the highest vote_count (TMDB vote counts only grow, so more votes means a later
 //   snapshot); ties, and rows without vote_count, go to the later row: later file (--movies
-//   files first, then --series, each in the order given), later line.
+//   files first, then --series, each in the order given), later line. Metadata lists (keywords,
+//   production companies, created_by, networks...) are fields like the others: the freshest row
+//   with a non-empty list wins; a title no row gives one to keeps empty metadata.
 // - A file that cannot be parsed or has no id column fails the import, and nothing is written,
 //   unless skipBadFiles is set (then the file is left out and listed in meta.notes).
 // - Bad rows are reported as file:line and skipped; rows whose merged record still has no

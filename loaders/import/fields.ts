@@ -7,8 +7,12 @@ import {
   MOVIE_GENRES,
   TV_GENRES,
   normaliseMovie,
+  normaliseMovieMetadata,
+  normaliseSeriesMetadata,
   type Genre,
+  type MovieMetadata,
   type RawTitle,
+  type SeriesMetadata,
 } from "../../lib/catalog.ts";
 
 export type Kind = "movie" | "tv";
@@ -33,6 +37,15 @@ export interface TitleFields {
   adult?: boolean;
   poster_path?: string;
   backdrop_path?: string;
+  /** Metadata (lib/catalog.ts MovieMetadata, SeriesMetadata), only the kind's own and only when not empty. */
+  keywords?: string[];
+  collection?: string;
+  companies?: string[];
+  directors?: string[];
+  writers?: string[];
+  cast?: string[];
+  creators?: string[];
+  networks?: string[];
 }
 
 export type TitleField = Exclude<keyof TitleFields, "id">;
@@ -62,6 +75,22 @@ const DATE_COLUMNS: Record<Kind, string[]> = {
 const LANGUAGE_COLUMNS = ["original_language", "language"];
 const GENRE_COLUMNS = ["genre_names", "genres", "genre", "genre_ids"];
 const SIMPLE_COLUMNS = ["overview", "popularity", "vote_average", "vote_count", "adult", "poster_path", "backdrop_path"] as const;
+/** Where exports keep metadata: TMDB 5000's `keywords` and `production_companies`, the TV export's `created_by` and `networks`. */
+const MOVIE_METADATA_ALIASES: Record<keyof MovieMetadata, string[]> = {
+  keywords: ["keywords"],
+  collection: ["collection", "belongs_to_collection"],
+  companies: ["production_companies", "companies"],
+  directors: ["directors", "director"],
+  writers: ["writers", "writer"],
+  cast: ["cast"],
+};
+const SERIES_METADATA_ALIASES: Record<keyof SeriesMetadata, string[]> = {
+  keywords: ["keywords"],
+  creators: ["created_by", "creators"],
+  networks: ["networks"],
+  companies: ["production_companies", "companies"],
+  cast: ["cast"],
+};
 
 export function builtInGenres(): GenreLists {
   return {
@@ -255,6 +284,91 @@ export function resolveGenres(value: unknown, kind: Kind, lists: GenreLists): { 
   return { names, unknownIds };
 }
 
+// ---- metadata values ---------------------------------------------------------------------------
+
+/** A list or dict written as JSON, or as a Python literal by pandas; undefined when it is neither. */
+function structured(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    try {
+      return parsePythonLiteral(text);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Names of `{id, name}` entries (cast by billing `order` when they have one), or plain strings. */
+function namesOf(items: readonly unknown[]): string[] {
+  const order = (item: unknown) => {
+    const value = (item as { order?: unknown } | null)?.order;
+    return typeof value === "number" ? value : Infinity;
+  };
+  const sorted = items.map((item, index) => ({ item, index })).sort((a, b) => order(a.item) - order(b.item) || a.index - b.index);
+  return sorted.flatMap(({ item }) => {
+    if (typeof item === "string") return [item];
+    const name = (item as { name?: unknown } | null)?.name;
+    return typeof name === "string" ? [name] : [];
+  });
+}
+
+// A comma-joined list splits "Lucasfilm, Ltd." in two; these suffixes go back to the name before.
+const COMPANY_SUFFIX = /^(inc|ltd|llc|l\.l\.c|co|corp|plc|gmbh|s\.a|s\.l|l\.p)\.?$/i;
+
+/**
+ * The names of a metadata value in any of the shapes exports use: a list, a JSON or Python
+ * literal list of `{id, name}` objects or strings, or names joined by commas (or pipes).
+ * Metadata is a ranking hint, so a value that cannot be read counts as none rather than costing
+ * the row.
+ */
+export function parseNameList(value: unknown): string[] {
+  if (Array.isArray(value)) return namesOf(value);
+  if (value !== null && typeof value === "object") {
+    // A saved TMDB details answer: `{"keywords": [...]}` for a movie, `{"results": [...]}` for TV.
+    const { keywords, results } = value as { keywords?: unknown; results?: unknown };
+    if (Array.isArray(keywords)) return namesOf(keywords);
+    if (Array.isArray(results)) return namesOf(results);
+    return namesOf([value]);
+  }
+  if (typeof value !== "string") return [];
+  const text = value.trim();
+  if (/^[[{(]/.test(text)) {
+    const parsed = structured(text);
+    return parsed !== null && typeof parsed === "object" ? parseNameList(parsed) : [];
+  }
+  const names: string[] = [];
+  for (const part of text.split(text.includes("|") ? "|" : ",").map((p) => p.trim())) {
+    if (COMPANY_SUFFIX.test(part) && names.length > 0) names[names.length - 1] += `, ${part}`;
+    else if (part) names.push(part);
+  }
+  return names;
+}
+
+/** A collection: a name, or a `{id, name}` object as TMDB's belongs_to_collection is written. */
+function parseCollection(value: unknown): string | undefined {
+  if (typeof value === "string" && !/^[[{(]/.test(value.trim())) return value;
+  return parseNameList(value)[0];
+}
+
+/** The metadata of a row's kind, normalised by the catalogue's rules; only fields with a value. */
+function rowMetadata(lookup: Map<string, unknown>, kind: Kind): Partial<TitleFields> {
+  const out: Record<string, unknown> = {};
+  if (kind === "movie") {
+    const raw: Record<string, unknown> = {};
+    for (const [field, names] of Object.entries(MOVIE_METADATA_ALIASES)) {
+      const value = pick(lookup, names);
+      raw[field] = field === "collection" ? parseCollection(value) : parseNameList(value);
+    }
+    for (const [field, value] of Object.entries(normaliseMovieMetadata(raw))) if (isPresent(value)) out[field] = value;
+  } else {
+    const raw: Record<string, unknown> = {};
+    for (const [field, names] of Object.entries(SERIES_METADATA_ALIASES)) raw[field] = parseNameList(pick(lookup, names));
+    for (const [field, value] of Object.entries(normaliseSeriesMetadata(raw))) if (isPresent(value)) out[field] = value;
+  }
+  return out as Partial<TitleFields>;
+}
+
 // ---- rows --------------------------------------------------------------------------------------
 
 // Spreadsheets write CRLF inside quoted cells; the catalogue's text uses plain newlines.
@@ -340,7 +454,7 @@ export function mapRow(fields: Record<string, unknown>, fileKind: Kind, genres: 
   raw.overview = unixNewlines(raw.overview);
   const { names, unknownIds } = resolveGenres(pick(lookup, GENRE_COLUMNS), kind, genres);
   raw.genre_names = names;
-  return { kind, title: validateRow(raw), unknownGenreIds: unknownIds };
+  return { kind, title: { ...validateRow(raw), ...rowMetadata(lookup, kind) }, unknownGenreIds: unknownIds };
 }
 
 /**

@@ -77,17 +77,24 @@ function dayValue(date: unknown): Date | null {
   return typeof date === "string" && date ? new Date(`${date}T00:00:00Z`) : null;
 }
 
+/** Column values as Arrow takes them: dates as Dates, a list a row lacks (hand-built metadata) as an empty list. */
+function cellValues(sqlType: string, values: unknown[]): unknown[] {
+  if (sqlType === "DATE") return values.map(dayValue);
+  if (sqlType === "VARCHAR[]") return values.map((value) => value ?? []);
+  return values;
+}
+
 /** An Arrow table of the rows with exactly the schema's columns, in its order. */
 function rowsTable(columns: readonly (readonly [string, string])[], rows: readonly object[]): Table {
   const vectors: Record<string, Vector> = {};
   for (const [name, sqlType] of columns) {
     const values = rows.map((row) => (row as Record<string, unknown>)[name]);
-    vectors[name] = vectorFromArray(sqlType === "DATE" ? values.map(dayValue) : values, arrowType(sqlType));
+    vectors[name] = vectorFromArray(cellValues(sqlType, values), arrowType(sqlType));
   }
   return new Table(vectors);
 }
 
-/** Movies as an Arrow IPC stream with the catalogue's columns (DATE as Date32, genres as List<Utf8>). */
+/** Movies as an Arrow IPC stream with the catalogue's columns (DATE as Date32, genres and metadata lists as List<Utf8>). */
 export function moviesToArrow(movies: readonly Movie[]): Uint8Array {
   return tableToIPC(rowsTable(SITE_MOVIE_COLUMNS, movies), "stream");
 }

@@ -12,9 +12,13 @@ import {
   parseDiscoverPage,
   parseGenreList,
   parseLanguages,
+  parseMovieDetails,
+  parseTvDetails,
   statusMessage,
   type TmdbDiscoverPage,
   type TmdbMediaKind,
+  type TmdbMovieDetails,
+  type TmdbTvDetails,
 } from "./types.ts";
 
 export const DEFAULT_TMDB_BASE_URL = "https://api.themoviedb.org/3";
@@ -181,6 +185,16 @@ export class TmdbClient {
   /** Language code → English name, from `/configuration/languages`. */
   languages(signal?: AbortSignal): Promise<Record<string, string>> {
     return this.get("/configuration/languages", {}, parseLanguages, signal);
+  }
+
+  /** One movie's details with its keywords and credits appended: one request. A 404 (no such title) is a TmdbNotFoundError. */
+  movieDetails(id: number, language: string, signal?: AbortSignal): Promise<TmdbMovieDetails> {
+    return this.get(`/movie/${id}`, { language, append_to_response: "keywords,credits" }, (body) => parseMovieDetails(body, id), signal);
+  }
+
+  /** One series' details with its keywords and aggregate (all seasons) credits appended: one request. */
+  tvDetails(id: number, language: string, signal?: AbortSignal): Promise<TmdbTvDetails> {
+    return this.get(`/tv/${id}`, { language, append_to_response: "keywords,aggregate_credits" }, (body) => parseTvDetails(body, id), signal);
   }
 
   /** GET `path` with `params`, validated by `parse`. Waits for the rate limit and a free concurrency slot. */

@@ -1,10 +1,12 @@
-// The refresh job: the most popular movies and series from TMDB's discover endpoints,
-// normalised into a catalogue and written atomically. Nothing is written until every
-// request has succeeded, so a failed refresh leaves the previous catalogue as it was.
+// The refresh job: the most popular movies and series from TMDB's discover endpoints, then each
+// title's details (keywords, credits: ./details.ts), normalised into a catalogue and written
+// atomically. Nothing is written until every discover request has succeeded, so a failed
+// refresh leaves the previous catalogue as it was.
 import { normaliseMovie, normaliseSeries, type CatalogMeta, type Genre, type Movie, type Series } from "../../lib/catalog.ts";
-import { catalogDir, numberSetting, setting } from "../shared/config.ts";
+import { booleanSetting, catalogDir, numberSetting, setting } from "../shared/config.ts";
 import { writeCatalog } from "../catalog/store.ts";
 import { TmdbClient, type TmdbClientOptions, type TmdbRetryEvent } from "./client.ts";
+import { addTmdbDetails, type DetailsReport } from "./details.ts";
 import { collectTopTitles, type CollectContext, type KindSpec, type TopTitles } from "./top-titles.ts";
 import { parseMovieResult, parseTvResult } from "./types.ts";
 
@@ -25,6 +27,14 @@ export interface RefreshOptions {
   progressEvery?: number;
   /** Aborting it stops the refresh; nothing is written. */
   signal?: AbortSignal;
+  /** Fetch each title's keywords and credits (one request per title not cached); default TMDB_DETAILS or on. */
+  details?: boolean;
+  /** Cache of those details; default <cacheDir()>/tmdb-details. */
+  detailsCacheDir?: string;
+  /** Cached details older than this many days are fetched again; default 90. */
+  detailsMaxAgeDays?: number;
+  /** Log details progress every this many titles; default 500. */
+  detailsProgressEvery?: number;
 }
 
 export interface RefreshResult {
@@ -88,6 +98,7 @@ export async function refreshFromTmdb(options: RefreshOptions = {}): Promise<Ref
   const movieTarget = positiveCount("movies", options.movies ?? numberSetting("TMDB_MOVIE_COUNT", 5000));
   const seriesTarget = positiveCount("series", options.series ?? numberSetting("TMDB_SERIES_COUNT", 1500));
   const language = checkLanguage(options.language ?? setting("TMDB_LANGUAGE") ?? "en-US");
+  const withDetails = options.details ?? booleanSetting("TMDB_DETAILS", true);
   const client = TmdbClient.fromEnv({ onRetry: retryLogger(log), ...options.client });
   // On the first failure every request still queued or in flight is cancelled.
   const failed = new AbortController();
@@ -99,6 +110,7 @@ export async function refreshFromTmdb(options: RefreshOptions = {}): Promise<Ref
   let movies: TopTitles<Movie>;
   let series: TopTitles<Series>;
   let languageNames: Record<string, string>;
+  let details: DetailsReport | undefined;
   try {
     const [movieGenres, tvGenres, names] = await Promise.all([
       client.genres("movie", signal),
@@ -108,6 +120,22 @@ export async function refreshFromTmdb(options: RefreshOptions = {}): Promise<Ref
     languageNames = names;
     movies = await collectTopTitles(MOVIES, movieTarget, genreMap(movieGenres), context);
     series = await collectTopTitles(SERIES, seriesTarget, genreMap(tvGenres), context);
+    if (withDetails) {
+      const detailed = await addTmdbDetails(movies.rows, series.rows, {
+        client,
+        language,
+        log,
+        signal,
+        cacheDir: options.detailsCacheDir,
+        maxAgeDays: options.detailsMaxAgeDays,
+        progressEvery: options.detailsProgressEvery,
+      });
+      movies = { ...movies, rows: detailed.movies };
+      series = { ...series, rows: detailed.series };
+      details = detailed.report;
+    } else {
+      log(`details: off${options.details === false ? "" : " (TMDB_DETAILS=0)"}: the catalogue gets no keywords or credits`);
+    }
     signal.throwIfAborted();
   } catch (error) {
     failed.abort();
@@ -123,6 +151,7 @@ export async function refreshFromTmdb(options: RefreshOptions = {}): Promise<Ref
     overview_language: language,
     language_names: languageNames,
     requests,
+    ...(details ? { details } : {}),
   };
   await writeCatalog(dir, { movies: movies.rows, series: series.rows, meta });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -170,3 +170,89 @@ export function parseTvResult(raw: unknown): TmdbTvResult | null {
     backdrop_path: raw.backdrop_path,
   };
 }
+
+/**
+ * `/movie/{id}?append_to_response=keywords,credits`, reduced to the names the catalogue keeps,
+ * in TMDB's order of importance (cast by billing). Not yet bounded: lib/catalog.ts does that.
+ */
+export interface TmdbMovieDetails {
+  id: number;
+  keywords: string[];
+  collection: string | null;
+  companies: string[];
+  directors: string[];
+  writers: string[];
+  cast: string[];
+}
+
+/** `/tv/{id}?append_to_response=keywords,aggregate_credits`, reduced like TmdbMovieDetails. */
+export interface TmdbTvDetails {
+  id: number;
+  keywords: string[];
+  creators: string[];
+  networks: string[];
+  companies: string[];
+  cast: string[];
+}
+
+/** The `name` of every entry of a list that has one; anything else in the list is skipped. */
+function names(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(isRecord).flatMap((entry) => (typeof entry.name === "string" && entry.name.trim() ? [entry.name] : []));
+}
+
+/** Cast names by billing `order` (entries without one last, in TMDB's order). */
+function billed(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  const order = (entry: Record<string, unknown>) => (typeof entry.order === "number" && Number.isFinite(entry.order) ? entry.order : Infinity);
+  const entries = value.filter(isRecord);
+  return names(entries.map((entry, index) => ({ entry, index })).sort((a, b) => order(a.entry) - order(b.entry) || a.index - b.index).map((e) => e.entry));
+}
+
+// Writing credits in the order they say most about the story; "Characters" (a franchise's
+// creator, say Ian Fleming) last, as TMDB lists it on every film of a series.
+const WRITER_JOBS = ["Screenplay", "Writer", "Novel", "Book", "Story", "Original Story", "Comic Book", "Author", "Characters"];
+
+function crewNames(crew: unknown, jobs: readonly string[]): string[] {
+  if (!Array.isArray(crew)) return [];
+  const entries = crew.filter(isRecord);
+  return jobs.flatMap((job) => names(entries.filter((entry) => entry.job === job)));
+}
+
+function detailsBody(body: unknown, id: number): Record<string, unknown> {
+  if (!isRecord(body)) throw new TmdbShapeError("expected a JSON object");
+  if (body.id !== id) throw new TmdbShapeError(`asked for id ${id}, got ${JSON.stringify(body.id)?.slice(0, 20)}`);
+  return body;
+}
+
+/** Movie details; a missing or malformed part (keywords, credits...) reads as empty, a wrong id is refused. */
+export function parseMovieDetails(body: unknown, id: number): TmdbMovieDetails {
+  const movie = detailsBody(body, id);
+  const keywords = isRecord(movie.keywords) ? movie.keywords.keywords : undefined;
+  const credits = isRecord(movie.credits) ? movie.credits : {};
+  const collection = isRecord(movie.belongs_to_collection) ? movie.belongs_to_collection.name : undefined;
+  return {
+    id,
+    keywords: names(keywords),
+    collection: typeof collection === "string" && collection.trim() ? collection : null,
+    companies: names(movie.production_companies),
+    directors: crewNames(credits.crew, ["Director"]),
+    writers: crewNames(credits.crew, WRITER_JOBS),
+    cast: billed(credits.cast),
+  };
+}
+
+/** Series details; TV answers keywords as `results` and credits over all seasons as `aggregate_credits`. */
+export function parseTvDetails(body: unknown, id: number): TmdbTvDetails {
+  const show = detailsBody(body, id);
+  const keywords = isRecord(show.keywords) ? show.keywords.results : undefined;
+  const credits = isRecord(show.aggregate_credits) ? show.aggregate_credits : {};
+  return {
+    id,
+    keywords: names(keywords),
+    creators: names(show.created_by),
+    networks: names(show.networks),
+    companies: names(show.production_companies),
+    cast: billed(credits.cast),
+  };
+}

@@ -10,6 +10,8 @@ export interface ResultItem {
   similarity: number | null;
   sharedGenres: string[];
   reason: string;
+  /** Names of the chosen series this pick is there for, first the one whose share it fills (several series only). */
+  because: string[];
 }
 
 const number = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
@@ -35,6 +37,10 @@ export function poster(title: string, path: string | null, size = "w185"): HTMLE
   const img = h("img", { class: "poster", src: url, alt: `Poster: ${title}`, loading: "lazy", decoding: "async", width: 120, height: 180 });
   img.addEventListener("error", () => img.replaceWith(posterPlaceholder(title)));
   return img;
+}
+
+function listNames(names: readonly string[]): string {
+  return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
 
 function stat(label: string, value: string, title?: string): HTMLElement {
@@ -66,6 +72,7 @@ export function resultCard(item: ResultItem): HTMLElement {
         stat("Popularity", number.format(movie.popularity)),
         item.similarity === null ? null : stat("Similarity", item.similarity.toFixed(2), "Cosine similarity of the story to your series (0 to 1)"),
       ),
+      item.because.length ? h("p", { class: "because" }, `Because you like ${listNames(item.because)}`) : null,
       h("p", { class: "reason" }, item.reason),
       movie.overview ? h("details", { class: "overview" }, h("summary", {}, "Story"), h("p", {}, movie.overview)) : null,
     ),

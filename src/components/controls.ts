@@ -94,6 +94,8 @@ export function recommendControls(options: ControlsOptions): ControlsElement {
     emptyText: "None chosen yet",
     items: series.map((s) => ({ id: s.id, label: s.name, detail: s.year ? String(s.year) : undefined, image: tmdbImageUrl(s.poster_path, "w92") })),
     value: initial.seriesIds,
+    // A favourite weighs FAVOURITE_WEIGHT times a liked series in the shared list.
+    star: { label: "Favourite", value: initial.favourites ?? [] },
   });
 
   const languageCounts = new Map<string, number>();
@@ -163,6 +165,7 @@ export function recommendControls(options: ControlsOptions): ControlsElement {
     const mode = modeRadios.find((r) => r.radio.checked)?.mode ?? "any";
     return {
       seriesIds: (seriesPicker as PickerElement).value as number[],
+      favourites: (seriesPicker as PickerElement).starred as number[],
       filters: normaliseFilters({
         genres: chosenGenres,
         genreMode: mode,
@@ -180,6 +183,7 @@ export function recommendControls(options: ControlsOptions): ControlsElement {
   function write(state: RecommendState) {
     const f = state.filters;
     seriesPicker.value = state.seriesIds;
+    (seriesPicker as PickerElement).starred = state.favourites ?? [];
     for (const g of genreBoxes) g.box.checked = f.genres?.includes(g.genre) ?? false;
     for (const r of modeRadios) r.radio.checked = r.mode === (f.genreMode ?? "any");
     languagePicker.value = f.languages ?? [];
@@ -229,7 +233,7 @@ export function recommendControls(options: ControlsOptions): ControlsElement {
   });
   form.addEventListener("submit", (event) => event.preventDefault());
   reset.addEventListener("click", () => {
-    write({ seriesIds: (seriesPicker as PickerElement).value as number[], filters: { ageAppropriateOnly: true } });
+    write({ seriesIds: (seriesPicker as PickerElement).value as number[], favourites: (seriesPicker as PickerElement).starred as number[], filters: { ageAppropriateOnly: true } });
     changed();
   });
 

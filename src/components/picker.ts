@@ -21,9 +21,11 @@ export interface PickerOptions {
   limit?: number;
   /** Words for the screen-reader hint when nothing is chosen. */
   emptyText?: string;
+  /** A star toggle on each chip (a favourite counts more); its ids are the element's `starred`. */
+  star?: { label: string; value?: readonly (number | string)[] };
 }
 
-export type PickerElement = HTMLDivElement & { value: (number | string)[] };
+export type PickerElement = HTMLDivElement & { value: (number | string)[]; starred: (number | string)[] };
 
 function normalise(text: string): string {
   return text
@@ -47,6 +49,7 @@ export function picker(options: PickerOptions): PickerElement {
   const byId = new Map(items.map((item) => [item.id, item]));
   const search = items.map((item) => normalise(item.label));
   let value: (number | string)[] = (options.value ?? []).filter((id) => byId.has(id));
+  let starred = new Set((options.star?.value ?? []).filter((id) => value.includes(id)));
   let suggestions: PickerItem[] = [];
   let active = -1;
 
@@ -85,6 +88,20 @@ export function picker(options: PickerOptions): PickerElement {
           "li",
           { class: "picker-chip" },
           h("span", { class: "picker-chip-label" }, item.label, item.detail ? h("span", { class: "picker-detail" }, ` ${item.detail}`) : null),
+          options.star
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  class: "picker-star",
+                  "aria-pressed": starred.has(id) ? "true" : "false",
+                  "aria-label": `${options.star.label}: ${item.label}`,
+                  title: `${options.star.label}: ${item.label}`,
+                  onclick: () => toggleStar(id),
+                },
+                starred.has(id) ? "♥" : "♡",
+              )
+            : null,
           h(
             "button",
             {
@@ -160,8 +177,16 @@ export function picker(options: PickerOptions): PickerElement {
     emit();
   }
 
+  function toggleStar(id: number | string) {
+    if (starred.has(id)) starred.delete(id);
+    else starred.add(id);
+    renderChips();
+    emit();
+  }
+
   function remove(id: number | string) {
     value = value.filter((v) => v !== id);
+    starred.delete(id);
     renderChips();
     if (!list.hidden) renderList();
     emit();
@@ -196,6 +221,14 @@ export function picker(options: PickerOptions): PickerElement {
     get: () => value.slice(),
     set: (next: (number | string)[]) => {
       value = (next ?? []).filter((id) => byId.has(id));
+      starred = new Set([...starred].filter((id) => value.includes(id)));
+      renderChips();
+    },
+  });
+  Object.defineProperty(root, "starred", {
+    get: () => value.filter((id) => starred.has(id)),
+    set: (next: (number | string)[]) => {
+      starred = new Set((next ?? []).filter((id) => value.includes(id)));
       renderChips();
     },
   });

@@ -5,6 +5,7 @@
 import type { ResultItem } from "./cards.js";
 import type { ResultPoint } from "./charts.js";
 import {
+  FAVOURITE_WEIGHT,
   RESULT_LIMIT,
   SHORTLIST_SIZE,
   createRankingContext,
@@ -85,7 +86,7 @@ export function picksRecommendation(data: RecommendData, state: RecommendState):
   for (const pick of picks) {
     const movie = data.movieById.get(pick.movie_id);
     if (!movie) continue;
-    items.push({ movie, rank: items.length + 1, similarity: pick.similarity, sharedGenres: sharedWith([series], movie), reason: pick.reason });
+    items.push({ movie, rank: items.length + 1, similarity: pick.similarity, sharedGenres: sharedWith([series], movie), reason: pick.reason, because: [] });
   }
   if (items.length === 0) return null;
   const first = picks[0];
@@ -169,7 +170,7 @@ export function rankedRecommendation(
   const series = state.seriesIds.map((id) => data.seriesById.get(id)).filter((s): s is SiteSeries => s !== undefined);
   const notes: string[] = [];
   const input = rankingInput(contextOf(data, data.vectors), {
-    series: series.map((s) => ({ series: s })),
+    series: series.map((s) => ({ series: s, weight: state.favourites?.includes(s.id) ? FAVOURITE_WEIGHT : 1 })),
     allowedIds,
     filters: state.filters,
     limit,
@@ -184,6 +185,9 @@ export function rankedRecommendation(
     return { ...empty(engine, "None of the movies that pass these filters has a story vector in this build. Widen the filters.", notes), matching: allowedIds.length };
   }
   const sharedById = new Map(candidates.map((c) => [c.id, c.shared_genres]));
+  const becauseById = new Map(candidates.map((c) => [c.id, c.because ?? []]));
+  // "Because you like ..." only tells something when several series share the list.
+  const seriesName = (id: number) => data.seriesById.get(id)?.name ?? "";
   const ranked = fallbackRank(input);
   const similarity = new Map(candidates.map((c) => [c.id, c.similarity]));
   const items: ResultItem[] = ranked.picks.map((pick) => ({
@@ -192,10 +196,11 @@ export function rankedRecommendation(
     similarity: similarity.get(pick.id) ?? null,
     sharedGenres: sharedById.get(pick.id) ?? [],
     reason: pick.reason,
+    because: input.series.length > 1 ? (becauseById.get(pick.id) ?? []).map(seriesName) : [],
   }));
   const picked = new Set(items.map((i) => i.movie.id));
   const points = candidates.map((c) =>
-    point({ movie: data.movieById.get(c.id)!, rank: 0, similarity: c.similarity, sharedGenres: c.shared_genres, reason: "" }, picked.has(c.id)),
+    point({ movie: data.movieById.get(c.id)!, rank: 0, similarity: c.similarity, sharedGenres: c.shared_genres, reason: "", because: [] }, picked.has(c.id)),
   );
   return {
     kind: "ranked",

@@ -2,15 +2,26 @@
 // the columns lib/site-schema.ts declares. Shared by the pages (browser) and the Node tests
 // that check the round trip.
 import { tableFromIPC, type Table } from "apache-arrow";
-import { PICK_COLUMNS, SITE_MOVIE_COLUMNS, SITE_SERIES_COLUMNS, SITE_VECTOR_COLUMNS, SITE_VECTOR_METADATA } from "./lib.bundle.js";
-import type { Int8VectorSet, Movie, PickRow, Series } from "./lib.bundle.js";
+import {
+  PICK_COLUMNS,
+  SITE_MOVIE_COLUMNS,
+  SITE_MOVIE_METADATA_COLUMNS,
+  SITE_SERIES_COLUMNS,
+  SITE_SERIES_METADATA_COLUMNS,
+  SITE_VECTOR_COLUMNS,
+  SITE_VECTOR_METADATA,
+} from "./lib.bundle.js";
+import type { Int8VectorSet, Movie, MovieMetadata, PickRow, Series, SeriesMetadata } from "./lib.bundle.js";
 
-/** A catalogue movie as the browser gets it: no backdrop (the cards don't show one), plus its year. */
-export interface SiteMovie extends Omit<Movie, "backdrop_path"> {
+/**
+ * A catalogue movie as the browser gets it: no backdrop (the cards don't show one), plus its
+ * year, and its metadata always present (empty lists and a null collection when it has none).
+ */
+export interface SiteMovie extends Omit<Movie, "backdrop_path" | keyof MovieMetadata>, MovieMetadata {
   year: number | null;
 }
 
-export interface SiteSeries extends Omit<Series, "backdrop_path"> {
+export interface SiteSeries extends Omit<Series, "backdrop_path" | keyof SeriesMetadata>, SeriesMetadata {
   year: number | null;
 }
 
@@ -70,15 +81,30 @@ function readColumns(table: Table, columns: Columns): Record<string, unknown[]> 
   return Object.fromEntries(columns.map(([name, sqlType]) => [name, sqlType === "VARCHAR[]" ? stringLists(table, name) : columnValues(table, name)]));
 }
 
+/**
+ * The values of metadata columns: a ranking hint, so a file without one (built before it
+ * existed) reads as empty lists, or nulls for a text column, instead of being refused.
+ */
+function readOptionalColumns(table: Table, columns: Columns): Record<string, unknown[]> {
+  return Object.fromEntries(
+    columns.map(([name, sqlType]) => {
+      if (table.getChild(name)) return [name, sqlType === "VARCHAR[]" ? stringLists(table, name) : columnValues(table, name)];
+      return [name, Array.from({ length: table.numRows }, () => (sqlType === "VARCHAR[]" ? [] : null))];
+    }),
+  );
+}
+
 /** The cards show no backdrop, so the browser leaves that column unread. */
 const UNREAD_TITLE_COLUMNS = new Set(["backdrop_path"]);
 
-function titleRecords(table: Table, columns: Columns, name: "title" | "name", date: "release_date" | "first_air_date") {
-  const cols = readColumns(table, columns.filter(([columnName]) => !UNREAD_TITLE_COLUMNS.has(columnName)));
+function titleRecords(table: Table, columns: Columns, metadataColumns: Columns, name: "title" | "name", date: "release_date" | "first_air_date") {
+  const optional = new Set(metadataColumns.map(([columnName]) => columnName));
+  const cols = readColumns(table, columns.filter(([columnName]) => !UNREAD_TITLE_COLUMNS.has(columnName) && !optional.has(columnName)));
+  const metadata = readOptionalColumns(table, metadataColumns);
   const rows = [];
   for (let i = 0; i < table.numRows; i++) {
     const day = isoDay(cols[date][i]);
-    rows.push({
+    const record: Record<string, unknown> = {
       id: Number(cols.id[i]),
       [name]: String(cols[name][i] ?? ""),
       overview: String(cols.overview[i] ?? ""),
@@ -92,19 +118,21 @@ function titleRecords(table: Table, columns: Columns, name: "title" | "name", da
       adult: Boolean(cols.adult[i]),
       age_appropriate: Boolean(cols.age_appropriate[i]),
       poster_path: (cols.poster_path[i] as string | null) ?? null,
-    });
+    };
+    for (const [column] of metadataColumns) record[column] = metadata[column][i] ?? null;
+    rows.push(record);
   }
   return rows;
 }
 
 export function decodeMovies(bytes: Uint8Array | Table): SiteMovie[] {
   const table = bytes instanceof Uint8Array ? tableFromIPC(bytes) : bytes;
-  return titleRecords(table, SITE_MOVIE_COLUMNS, "title", "release_date") as unknown as SiteMovie[];
+  return titleRecords(table, SITE_MOVIE_COLUMNS, SITE_MOVIE_METADATA_COLUMNS, "title", "release_date") as unknown as SiteMovie[];
 }
 
 export function decodeSeries(bytes: Uint8Array | Table): SiteSeries[] {
   const table = bytes instanceof Uint8Array ? tableFromIPC(bytes) : bytes;
-  return titleRecords(table, SITE_SERIES_COLUMNS, "name", "first_air_date") as unknown as SiteSeries[];
+  return titleRecords(table, SITE_SERIES_COLUMNS, SITE_SERIES_METADATA_COLUMNS, "name", "first_air_date") as unknown as SiteSeries[];
 }
 
 /** Splits the vectors file into the movie and series sets, sharing the file's memory. */

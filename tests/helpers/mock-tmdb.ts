@@ -1,7 +1,9 @@
 // A small TMDB API server on 127.0.0.1 for tests and benchmarks: discover with popularity
 // order, pagination, the 500-page cap (page > 500 is a 400, as on TMDB), totals per filtered
 // query, and the inclusive .gte/.lte date filters that leave undated titles out; genre lists;
-// languages; both authentication styles; and faults injected per request.
+// languages; `/movie/{id}` and `/tv/{id}` details of the titles it serves, with keywords and
+// credits appended on request (metadata made up from the id); both authentication styles; and
+// faults injected per request.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { MOVIE_GENRES, TV_GENRES, type Genre } from "../../lib/catalog.ts";
@@ -46,6 +48,13 @@ export interface MockTmdbOptions {
   tvGenres?: readonly Genre[];
   /** Rewrites a discover page just before it is sent, e.g. to repeat a title as popularity drifts. */
   transformPage?: (kind: MockKind, page: number, results: MockTitle[]) => unknown[];
+  /**
+   * The details body of a title (everything appendable included; the server drops what the
+   * request did not append), instead of mockDetails(kind, title). Null answers 404.
+   */
+  detailsFor?: (kind: MockKind, title: MockTitle) => Record<string, unknown> | null;
+  /** Called with every request as it arrives, before it is answered. */
+  onRequest?: (request: MockRequest) => void;
 }
 
 export interface MockTmdb {
@@ -144,6 +153,90 @@ export function makeTitles(kind: MockKind, count: number, options: MakeTitlesOpt
   return titles;
 }
 
+const KEYWORDS = [
+  "heist", "time travel", "small town", "revenge", "dystopia", "based on novel or book", "friendship", "coming of age",
+  "serial killer", "space", "dragon", "family secrets", "undercover", "artificial intelligence", "road trip", "survival",
+  "high school", "mafia", "haunted house", "courtroom", "zombie", "superhero", "war", "kingdom", "detective", "treasure",
+  "alien", "robot", "magic", "prison", "spy", "island", "love triangle", "drug cartel", "sequel", "remake",
+];
+const GIVEN = ["Ada", "Ben", "Cora", "Dev", "Elin", "Femi", "Gus", "Hana", "Ivo", "Jun", "Kit", "Lena", "Milo", "Nia", "Otto", "Pia"];
+const FAMILY = ["Brook", "Castell", "Dunmore", "Ekwueme", "Farrow", "Gill", "Hartmann", "Ito", "Jansen", "Kowal", "Lund", "Moreau"];
+const COMPANIES = ["Northwind Pictures", "Harbour Light Films", "Copperline Studios", "Tall Pine Entertainment", "Meridian Works", "Blue Orchard Media", "Fennel & Sons"];
+const NETWORKS = ["Channel North", "Orbit TV", "StreamCo", "Lantern Network", "Civic One"];
+const SAGAS = ["Starfall", "Iron Crown", "Deep Harbour", "Night Courier", "Glass City"];
+
+function pickFrom<T>(draw: () => number, list: readonly T[], count: number): T[] {
+  const out: T[] = [];
+  while (out.length < Math.min(count, list.length)) {
+    const item = list[Math.floor(draw() * list.length)];
+    if (!out.includes(item)) out.push(item);
+  }
+  return out;
+}
+
+function person(draw: () => number): string {
+  return `${GIVEN[Math.floor(draw() * GIVEN.length)]} ${FAMILY[Math.floor(draw() * FAMILY.length)]}`;
+}
+
+/** `count` distinct made-up people. */
+function people(draw: () => number, count: number): string[] {
+  const out = new Set<string>();
+  while (out.size < count) out.add(person(draw));
+  return [...out];
+}
+
+const named = (names: readonly string[]) => names.map((name, i) => ({ id: 1000 + i, name }));
+
+/**
+ * A plausible details body for a title, every appendable part included, made up from its id
+ * alone (the same id always gets the same metadata). Movies answer keywords as `keywords.keywords`
+ * and credits as `credits`; TV as `keywords.results` and `aggregate_credits`. The cast array is
+ * deliberately not in billing order, as TMDB does not promise it either.
+ */
+export function mockDetails(kind: MockKind, title: MockTitle): Record<string, unknown> {
+  const draw = random(title.id * 7919 + (kind === "movie" ? 1 : 2));
+  const keywords = named(pickFrom(draw, KEYWORDS, 2 + Math.floor(draw() * 6)));
+  const companies = pickFrom(draw, COMPANIES, 1 + Math.floor(draw() * 3)).map((name, i) => ({ id: 200 + i, name, logo_path: null, origin_country: "US" }));
+  const castNames = people(draw, 12);
+  // Billing order reversed in pairs, so only sorting by `order` gets it right.
+  const billing = castNames.map((name, order) => ({ name, order })).sort((a, b) => (a.order ^ 1) - (b.order ^ 1));
+  const base = { ...title, production_companies: companies };
+  if (kind === "movie") {
+    const [director, screenwriter, novelist, producer, photographer] = people(draw, 5);
+    return {
+      ...base,
+      belongs_to_collection: title.id % 4 === 0 ? { id: 9000 + (title.id % 5), name: `The ${SAGAS[title.id % 5]} Collection`, poster_path: null } : null,
+      keywords: { id: title.id, keywords },
+      credits: {
+        id: title.id,
+        cast: billing.map(({ name, order }, i) => ({ id: 5000 + i, name, character: `Role ${order + 1}`, order })),
+        crew: [
+          { id: 1, name: producer, job: "Producer", department: "Production" },
+          { id: 2, name: director, job: "Director", department: "Directing" },
+          { id: 3, name: photographer, job: "Director of Photography", department: "Camera" },
+          { id: 4, name: screenwriter, job: "Screenplay", department: "Writing" },
+          ...(title.id % 3 === 0 ? [{ id: 5, name: novelist, job: "Novel", department: "Writing" }] : []),
+          { id: 6, name: director, job: "Story", department: "Writing" },
+        ],
+      },
+    };
+  }
+  return {
+    ...base,
+    created_by: named(people(draw, 1 + (title.id % 2))),
+    networks: pickFrom(draw, NETWORKS, 1 + (title.id % 2)).map((name, i) => ({ id: 300 + i, name, logo_path: null, origin_country: "US" })),
+    keywords: { id: title.id, results: keywords },
+    aggregate_credits: {
+      id: title.id,
+      cast: billing.map(({ name, order }, i) => ({ id: 6000 + i, name, order, roles: [{ character: `Role ${order + 1}`, episode_count: 10 - order }], total_episode_count: 10 - order })),
+      crew: [],
+    },
+  };
+}
+
+// What `append_to_response` may add to a details body, per kind.
+const APPENDABLE: Record<MockKind, string[]> = { movie: ["keywords", "credits"], tv: ["keywords", "aggregate_credits"] };
+
 /** The date a title is filtered on, or null when it has none (TMDB then leaves it out of any date filter). */
 export function mockDate(kind: MockKind, title: MockTitle): string | null {
   const date = title[DATE_FIELD[kind]];
@@ -221,6 +314,19 @@ export async function startMockTmdb(options: MockTmdbOptions = {}): Promise<Mock
     });
   }
 
+  const byId: Record<MockKind, Map<number, MockTitle> | undefined> = { movie: undefined, tv: undefined };
+
+  function details(kind: MockKind, id: number, params: URLSearchParams, response: ServerResponse) {
+    const index = (byId[kind] ??= new Map(titles[kind].map((t) => [t.id, t])));
+    const title = index.get(id);
+    const body = title && (options.detailsFor ? options.detailsFor(kind, title) : mockDetails(kind, title));
+    if (!body) return send(response, 404, { success: false, status_code: 34, status_message: "The resource you requested could not be found." });
+    const appended = new Set((params.get("append_to_response") ?? "").split(",").map((part) => part.trim()));
+    const answer = { ...body };
+    for (const part of APPENDABLE[kind]) if (!appended.has(part)) delete answer[part];
+    send(response, 200, answer);
+  }
+
   function takeFault(path: string, page: number): MockFault | undefined {
     const entry = faults.find((f) => f.path === path && (f.page === undefined || f.page === page) && f.left > 0);
     if (!entry) return undefined;
@@ -232,7 +338,9 @@ export async function startMockTmdb(options: MockTmdbOptions = {}): Promise<Mock
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
     const path = url.pathname.replace(/^\/3/, "");
     const query = Object.fromEntries(url.searchParams);
-    requests.push({ path, query, authorization: request.headers.authorization, at: performance.now() });
+    const record: MockRequest = { path, query, authorization: request.headers.authorization, at: performance.now() };
+    requests.push(record);
+    options.onRequest?.(record);
 
     const fault = takeFault(path, Number(url.searchParams.get("page") ?? "1"));
     if (fault) {
@@ -263,6 +371,8 @@ export async function startMockTmdb(options: MockTmdbOptions = {}): Promise<Mock
     if (path === "/genre/movie/list") return send(response, 200, { genres: options.movieGenres ?? MOVIE_GENRES });
     if (path === "/genre/tv/list") return send(response, 200, { genres: options.tvGenres ?? TV_GENRES });
     if (path === "/configuration/languages") return send(response, 200, LANGUAGES);
+    const detail = /^\/(movie|tv)\/(\d+)$/.exec(path);
+    if (detail) return details(detail[1] as MockKind, Number(detail[2]), url.searchParams, response);
     send(response, 404, { success: false, status_code: 34, status_message: "The resource you requested could not be found." });
   }
 

@@ -4,7 +4,7 @@ import { Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { MOVIE_COLUMNS } from "../../lib/catalog.ts";
+import { MOVIE_COLUMNS, MOVIE_METADATA_COLUMNS, SERIES_METADATA_COLUMNS } from "../../lib/catalog.ts";
 import type { PickRow } from "../../lib/rerank-types.ts";
 import { PICK_COLUMNS, SITE_FILES, SITE_MOVIE_COLUMNS, SITE_SERIES_COLUMNS, SITE_VECTOR_COLUMNS, SITE_VECTOR_METADATA } from "../../lib/site-schema.ts";
 import { quantizeInt8 } from "../../lib/vectors.ts";
@@ -50,10 +50,12 @@ describe("the site file schema", () => {
     expect(SITE_MOVIE_COLUMNS).toEqual(MOVIE_COLUMNS);
   });
 
-  it("names series columns as the movie columns, with name and first_air_date", () => {
-    expect(SITE_SERIES_COLUMNS.map(([name]) => name)).toEqual(
-      MOVIE_COLUMNS.map(([name]) => (name === "title" ? "name" : name === "release_date" ? "first_air_date" : name)),
-    );
+  it("names series columns as the movie columns, with name and first_air_date, then the series' own metadata", () => {
+    const core = MOVIE_COLUMNS.filter(([name]) => !MOVIE_METADATA_COLUMNS.some(([meta]) => meta === name));
+    expect(SITE_SERIES_COLUMNS.map(([name]) => name)).toEqual([
+      ...core.map(([name]) => (name === "title" ? "name" : name === "release_date" ? "first_air_date" : name)),
+      ...SERIES_METADATA_COLUMNS.map(([name]) => name),
+    ]);
   });
 
   it("declares a column for every field of a pick, in PickRow's order", () => {

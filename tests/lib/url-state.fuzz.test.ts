@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FILTER_PARAMS } from "../../lib/filters.ts";
-import { SERIES_PARAM, URL_LIMITS, stateFromSearch, stateToSearch, type RecommendState } from "../../lib/url-state.ts";
+import { FAVOURITE_PARAM, SERIES_PARAM, URL_LIMITS, stateFromSearch, stateToSearch, type RecommendState } from "../../lib/url-state.ts";
 
 const vocabulary = {
   genres: ["Drama", "Comedy", "Science Fiction", "Crime"],
@@ -12,7 +12,7 @@ const vocabulary = {
   movieIds: new Set([10, 11, 12, 13]),
 };
 
-const KEYS = [SERIES_PARAM, ...Object.values(FILTER_PARAMS), "other"];
+const KEYS = [SERIES_PARAM, FAVOURITE_PARAM, ...Object.values(FILTER_PARAMS), "other"];
 // Values near what the page writes, plus hostile ones.
 const value = fc.oneof(
   fc.string(),
@@ -31,6 +31,7 @@ function assertRunnable({ state, ignored }: ReturnType<typeof stateFromSearch>) 
   expect(seriesIds.length).toBeLessThanOrEqual(URL_LIMITS.series);
   expect(new Set(seriesIds).size).toBe(seriesIds.length);
   for (const id of seriesIds) expect(vocabulary.seriesIds.has(id)).toBe(true);
+  for (const id of state.favourites ?? []) expect(seriesIds).toContain(id);
   for (const g of filters.genres ?? []) expect(vocabulary.genres).toContain(g);
   for (const l of filters.languages ?? []) expect(vocabulary.languages).toContain(l);
   if (filters.genreMode !== undefined) {

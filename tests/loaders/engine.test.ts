@@ -9,7 +9,7 @@ import { GroqChatClient } from "../../loaders/llm/client.ts";
 import { writeCatalog } from "../../loaders/catalog/store.ts";
 import { closestSeries, foldName } from "../../lib/series-lookup.ts";
 import { SeriesLookupError, openEngine, type Engine } from "../../loaders/engine.ts";
-import { engineCatalog, engineVectors, seriesFixtures } from "../fixtures/engine-catalog.ts";
+import { DENSE_ONLY, engineCatalog, engineVectors, seriesFixtures } from "../fixtures/engine-catalog.ts";
 import { startMockLlm, type MockLlm } from "../helpers/mock-llm.ts";
 
 const vectors = engineVectors();
@@ -20,7 +20,7 @@ let engine: Engine;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "marquee-engine-"));
   await writeCatalog(dir, engineCatalog());
-  engine = await openEngine({ catalogDir: dir, vectors, lexicalWeight: 0, log: () => {} });
+  engine = await openEngine({ catalogDir: dir, vectors, weights: DENSE_ONLY, log: () => {} });
 });
 
 afterAll(async () => {
@@ -132,12 +132,12 @@ describe("recommend", () => {
   });
 });
 
-describe("lexical boost", () => {
-  it("brings a movie sharing the series' name into the shortlist", async () => {
+describe("franchise and lexical signals", () => {
+  it("bring a movie sharing the series' name into the shortlist", async () => {
     // Movie 113 shares the title "Star Voyagers" but its vector points at comedy.
     const plain = await engine.recommend({ series: [202], useLlm: false, k: 3, limit: 3 });
     expect(ids(plain.picks)).not.toContain(113);
-    const boosted = await openEngine({ catalogDir: dir, vectors, lexicalWeight: 0.5, log: () => {} });
+    const boosted = await openEngine({ catalogDir: dir, vectors, log: () => {} });
     try {
       const result = await boosted.recommend({ series: [202], useLlm: false, k: 3, limit: 3 });
       expect(ids(result.picks)).toContain(113);
@@ -155,16 +155,18 @@ describe("title overlap in the ranker", () => {
       const result = await boosted.recommend({ series: [202], useLlm: false, k: 3, limit: 3 });
       const franchise = result.picks.find((p) => p.id === 113)!;
       expect(franchise.title_overlap).toBeCloseTo(1);
-      expect(franchise.reason).toMatch(/^Its title shares "Star Voyagers" with Star Voyagers/);
+      expect(franchise.reason).toMatch(/^Carries the Star Voyagers name to the big screen/);
+      expect(franchise.because).toEqual([202]);
       expect(result.picks.filter((p) => p.id !== 113).every((p) => p.title_overlap === 0)).toBe(true);
     } finally {
       boosted.close();
     }
   });
 
-  it("leaves the overlap out when the lexical signal is off", async () => {
+  it("ranks by the story vectors alone when the other signals are off", async () => {
     const result = await engine.recommend({ series: [202], useLlm: false, k: 3, limit: 3 });
-    expect(result.picks.every((p) => p.title_overlap === undefined)).toBe(true);
+    expect(result.picks.every((p) => p.franchise === undefined)).toBe(true);
+    expect(result.picks.map((p) => p.similarity)).toEqual([...result.picks.map((p) => p.similarity)].sort((a, b) => b - a));
   });
 });
 
@@ -175,7 +177,7 @@ describe("with an LLM", () => {
   beforeAll(async () => {
     mock = await startMockLlm();
     const client = new GroqChatClient({ baseURL: mock.openaiBaseURL, model: "mock-model", log: () => {} });
-    llmEngine = await openEngine({ catalogDir: dir, vectors, lexicalWeight: 0, log: () => {}, rerank: { client, cacheDir: null, log: () => {} } });
+    llmEngine = await openEngine({ catalogDir: dir, vectors, weights: DENSE_ONLY, log: () => {}, rerank: { client, cacheDir: null, log: () => {} } });
   });
 
   afterAll(async () => {

@@ -49,7 +49,7 @@ const json = (run: Run) => JSON.parse(run.stdout) as {
   series: { id: number; name: string }[];
   source: string;
   model: string | null;
-  picks: { id: number; title: string; year: number | null; genres: string[]; popularity: number; similarity: number; reason: string }[];
+  picks: { id: number; title: string; year: number | null; genres: string[]; popularity: number; similarity: number; reason: string; because: number[] }[];
 };
 
 beforeAll(async () => {
@@ -106,7 +106,8 @@ describe("recommend CLI", () => {
     expect(out.source).toBe("fallback");
     expect(out.model).toBeNull();
     expect(out.picks).toHaveLength(4);
-    expect(Object.keys(out.picks[0])).toEqual(["id", "title", "year", "genres", "popularity", "similarity", "reason"]);
+    expect(Object.keys(out.picks[0])).toEqual(["id", "title", "year", "genres", "popularity", "similarity", "reason", "because"]);
+    expect(out.picks.every((p) => p.because.length === 1 && p.because[0] === 201)).toBe(true);
     // The two drug-crime stories are the nearest overviews to the series'.
     expect(out.picks.slice(0, 3).map((p) => p.id)).toEqual(expect.arrayContaining([101, 102]));
   });
@@ -185,6 +186,31 @@ describe("recommend CLI", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/Closest: /);
     expect(unknown.stderr.trimEnd()).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+
+  it("shares the list among several series by weight and says which series each pick is for", async () => {
+    const run = await cli(["--catalog", catalog, "--series", "201:3", "--series", "202", "--limit", "4", "--no-llm", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const count = (picks: { because: number[] }[], id: number) => picks.filter((p) => p.because[0] === id).length;
+    expect(count(json(run).picks, 201)).toBe(3);
+    expect(count(json(run).picks, 202)).toBe(1);
+    const weighted = await cli(["--catalog", catalog, "--series", "201", "--series", "202", "--weight", "1", "--weight", "3", "--limit", "4", "--no-llm", "--json"]);
+    expect(count(json(weighted).picks, 202)).toBe(3);
+    expect(count(json(weighted).picks, 201)).toBe(1);
+    const table = await cli(["--catalog", catalog, "--series", "201", "--series", "202", "--limit", "2", "--no-llm"]);
+    expect(table.stdout).toMatch(/Because you like (Breaking Point|Star Voyagers)/);
+  });
+
+  it("reads a colon inside a series name as part of the name, and refuses a weight given twice", async () => {
+    const colon = await cli(["--catalog", catalog, "--series", "Nowhere: 2", "--no-llm"]);
+    expect(colon.code).toBe(1);
+    expect(colon.stderr).toMatch(/no series named "Nowhere"/);
+    const titled = await cli(["--catalog", catalog, "--series", "Nothing: Here", "--no-llm"]);
+    expect(titled.code).toBe(1);
+    expect(titled.stderr).toMatch(/no series named "Nothing: Here"/);
+    const twice = await cli(["--catalog", catalog, "--series", "201:2", "--weight", "3"]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/has a weight and a --weight/);
   });
 
   it("exits 1 with the fix when the catalogue directory is empty", async () => {

@@ -15,7 +15,7 @@ import {
   writePicksParquet,
   type PickRow,
 } from "../../../loaders/picks/precompute.ts";
-import { engineCatalog, engineVectors } from "../../fixtures/engine-catalog.ts";
+import { DENSE_ONLY, engineCatalog, engineVectors } from "../../fixtures/engine-catalog.ts";
 import { echoFirstCandidates, startMockLlm, type MockLlm } from "../../helpers/mock-llm.ts";
 import { CANDIDATES } from "../../helpers/rerank-fixture.ts";
 
@@ -176,7 +176,7 @@ describe("precompute over a small catalogue (engine shortlist, mock LLM)", () =>
   it("writes the LLM's picks for the most popular series to Parquet, shortlisted under the default filters", async () => {
     const dir = path.join(work, "catalog");
     await writeCatalog(dir, engineCatalog());
-    const engine = await openEngine({ catalogDir: dir, vectors, lexicalWeight: 0, log: () => undefined });
+    const engine = await openEngine({ catalogDir: dir, vectors, weights: DENSE_ONLY, log: () => undefined });
     try {
       const seriesIds = mostPopularSeries(engine, 4);
       expect(seriesIds).toEqual([201, 202, 203, 204]);

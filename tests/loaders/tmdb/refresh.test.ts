@@ -212,7 +212,20 @@ describe("the catalogue a refresh writes", () => {
 
   it("round-trips every field of a title", async () => {
     const titles = makeTitles("movie", 5);
-    const server = await mock({ movies: titles, tv: makeTitles("tv", 5) });
+    const server = await mock({
+      movies: titles,
+      tv: makeTitles("tv", 5),
+      detailsFor: (_kind, title) => ({
+        ...title,
+        keywords: { keywords: [{ id: 1, name: "lighthouse" }] },
+        belongs_to_collection: { id: 2, name: "Harbour Collection" },
+        production_companies: [{ id: 3, name: "Tall Pine Entertainment" }],
+        credits: {
+          cast: [{ name: "Second Billed", order: 1 }, { name: "First Billed", order: 0 }],
+          crew: [{ name: "A Director", job: "Director" }, { name: "A Writer", job: "Screenplay" }],
+        },
+      }),
+    });
     const dir = await tempDir();
     await refresh(server, { outDir: dir, movies: 5, series: 5 });
     const first = (await readCatalog(dir)).movies[0];
@@ -230,6 +243,12 @@ describe("the catalogue a refresh writes", () => {
       age_appropriate: true,
       poster_path: titles[0].poster_path,
       backdrop_path: null,
+      keywords: ["lighthouse"],
+      collection: "Harbour Collection",
+      companies: ["Tall Pine Entertainment"],
+      directors: ["A Director"],
+      writers: ["A Writer"],
+      cast: ["First Billed", "Second Billed"],
     });
   });
 });

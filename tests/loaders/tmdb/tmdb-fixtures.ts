@@ -26,6 +26,7 @@ export const ENV_NAMES = [
   "TMDB_LANGUAGE",
   "TMDB_TIMEOUT_MS",
   "TMDB_REQUESTS_PER_SECOND",
+  "TMDB_DETAILS",
   "MARQUEE_CATALOG_DIR",
   "MARQUEE_CACHE_DIR",
   "MARQUEE_REFRESH_DAYS",
@@ -82,6 +83,7 @@ export function logger(): Logged {
   return { lines, log: (line) => lines.push(line) };
 }
 
+/** A refresh against the mock with fast client settings; the details cache is a fresh temp dir unless given (never the repo's data/cache). */
 export async function refresh(server: MockTmdb, options: RefreshOptions & { extra?: TmdbClientOptions } = {}) {
   const { extra, ...rest } = options;
   return refreshFromTmdb({
@@ -89,6 +91,7 @@ export async function refresh(server: MockTmdb, options: RefreshOptions & { extr
     series: 20,
     log: () => {},
     ...rest,
+    detailsCacheDir: rest.detailsCacheDir ?? path.join(await tempDir(), "tmdb-details"),
     client: clientOptions(server, extra),
   });
 }

@@ -1,0 +1,95 @@
+// The metadata link between a series and a movie: shared people (the series' creators
+// directing or writing the film, its cast starring in it), shared TMDB keywords and companies.
+// Used as a retrieval beside the dense and lexical ones, and named in the reasons ("directed
+// by Vince Gilligan, who created Breaking Bad"). Absent metadata simply finds nothing. Pure
+// and browser-safe.
+import type { MovieMetadata, SeriesMetadata } from "./catalog.ts";
+
+export type LinkRole = "directed" | "wrote" | "stars";
+
+export interface MetadataLinks {
+  /** People the movie shares with the series, with what they did on the movie. */
+  people: { name: string; role: LinkRole; inSeries: "created" | "starred" }[];
+  /** Shared TMDB keywords, rarest first. */
+  keywords: string[];
+  /** Shared production companies. */
+  companies: string[];
+}
+
+export interface MetadataIndex {
+  size: number;
+  /** Folded name → ids of the movies that have it, per field. */
+  byField: Record<"directors" | "writers" | "cast" | "keywords" | "companies", Map<string, number[]>>;
+}
+
+type MovieWithMetadata = { id: number } & Partial<MovieMetadata>;
+type SeriesWithMetadata = Partial<SeriesMetadata>;
+
+const fold = (name: string) => name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
+
+export function buildMetadataIndex(movies: readonly MovieWithMetadata[]): MetadataIndex {
+  const byField: MetadataIndex["byField"] = { directors: new Map(), writers: new Map(), cast: new Map(), keywords: new Map(), companies: new Map() };
+  for (const movie of movies) {
+    for (const field of Object.keys(byField) as (keyof MetadataIndex["byField"])[]) {
+      for (const name of new Set((movie[field] ?? []).map(fold))) {
+        const list = byField[field].get(name);
+        if (list) list.push(movie.id);
+        else byField[field].set(name, [movie.id]);
+      }
+    }
+  }
+  return { size: movies.length, byField };
+}
+
+// A shared person says more than a shared keyword; a shared company least.
+const FIELD_WEIGHT = { directors: 3, writers: 3, cast: 1.5, keywords: 1, companies: 0.3 } as const;
+
+/**
+ * Movies linked to the series by metadata, strongest first (ties by id): each shared name
+ * adds its field's weight times its rarity among the movies.
+ */
+export function metadataMatches(index: MetadataIndex, series: SeriesWithMetadata): { id: number; score: number }[] {
+  const scores = new Map<number, number>();
+  const add = (field: keyof MetadataIndex["byField"], names: readonly string[] | undefined) => {
+    for (const name of new Set((names ?? []).map(fold))) {
+      const ids = index.byField[field].get(name);
+      if (!ids) continue;
+      const rarity = Math.log(1 + index.size / ids.length);
+      for (const id of ids) scores.set(id, (scores.get(id) ?? 0) + FIELD_WEIGHT[field] * rarity);
+    }
+  };
+  const people = [...(series.creators ?? []), ...(series.cast ?? [])];
+  add("directors", series.creators);
+  add("writers", series.creators);
+  add("cast", people);
+  add("keywords", series.keywords);
+  add("companies", series.companies);
+  return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id);
+}
+
+/** What a movie shares with a series, for the reason; rarest keywords first when `index` is given. */
+export function metadataLinks(series: SeriesWithMetadata, movie: Partial<MovieMetadata>, index?: MetadataIndex): MetadataLinks {
+  const creators = new Set((series.creators ?? []).map(fold));
+  const cast = new Set((series.cast ?? []).map(fold));
+  const people: MetadataLinks["people"] = [];
+  const seen = new Set<string>();
+  const note = (names: readonly string[] | undefined, role: LinkRole, from: Set<string>, inSeries: "created" | "starred") => {
+    for (const name of names ?? []) {
+      const key = fold(name);
+      if (from.has(key) && !seen.has(key)) {
+        seen.add(key);
+        people.push({ name, role, inSeries });
+      }
+    }
+  };
+  note(movie.directors, "directed", creators, "created");
+  note(movie.writers, "wrote", creators, "created");
+  note(movie.cast, "stars", cast, "starred");
+  note(movie.cast, "stars", creators, "created");
+  const seriesKeywords = new Set((series.keywords ?? []).map(fold));
+  const df = (k: string) => index?.byField.keywords.get(fold(k))?.length ?? 1;
+  const keywords = (movie.keywords ?? []).filter((k) => seriesKeywords.has(fold(k))).sort((a, b) => df(a) - df(b) || a.localeCompare(b));
+  const seriesCompanies = new Set((series.companies ?? []).map(fold));
+  const companies = (movie.companies ?? []).filter((c) => seriesCompanies.has(fold(c)));
+  return { people, keywords, companies };
+}
