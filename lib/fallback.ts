@@ -7,7 +7,7 @@
 // genre words, stopwords, the medium or figures (those belong to the card's data).
 import { tvGenresToMovieGenres } from "./catalog.ts";
 import { sharedTitlePhrases, titleTokens } from "./lexical.ts";
-import { isReasonWord } from "./words.ts";
+import { isReasonWord, stem } from "./words.ts";
 import type { RerankCandidate, RerankInput, RerankPick, RerankResult, RerankSeries } from "./rerank-types.ts";
 
 /**
@@ -208,8 +208,8 @@ function closeness(name: string, c: RerankCandidate, ctx: Context): string {
 /** Shared terms not already said by the shared title phrases ("Fargo" twice says nothing new). */
 function withoutTitleWords(terms: readonly string[], phrases: readonly string[]): string[] {
   if (phrases.length === 0) return [...terms];
-  const said = new Set(phrases.flatMap((p) => titleTokens(p)));
-  return terms.filter((t) => !titleTokens(t).every((w) => said.has(w)));
+  const said = new Set(phrases.flatMap((p) => titleTokens(p).map(stem)));
+  return terms.filter((t) => !titleTokens(t).every((w) => said.has(stem(w))));
 }
 
 /** Words in a reason; a reason stays within about 35 words. */
@@ -222,7 +222,8 @@ function seriesFor(series: readonly RerankSeries[], c: RerankCandidate, ctx: Con
   const titled = (c.title_overlap ?? 0) >= TITLE_REASON_MIN_OVERLAP || c.franchise === "title";
   const options = series.map((s) => {
     const phrases = titled ? sharedTitlePhrases(s.name, c.title) : [];
-    const terms = withoutTitleWords(sharedTerms(seriesText(s), c, ctx), phrases);
+    // The series' own name is not a theme: "turns on Thing" for Stranger Things says nothing.
+    const terms = withoutTitleWords(sharedTerms(seriesText(s), c, ctx), [s.name, ...phrases]);
     return { s, phrases, terms, weight: (phrases.length ? 100 : 0) + terms.length };
   });
   const named = c.because?.[0] !== undefined ? options.find((o) => o.s.id === c.because![0]) : undefined;
@@ -243,6 +244,8 @@ function explain(series: readonly RerankSeries[], c: RerankCandidate, ctx: Conte
     first = `${did} ${person.name}, who ${person.inSeries === "created" ? "created" : "starred in"} ${name}.`;
   } else if (keywords.length) {
     first = `Like ${name}, it is about ${listPhrase(keywords)}.`;
+  } else if (c.links?.companies?.length) {
+    first = `From ${c.links.companies[0]}, a company behind ${name}.`;
   } else if (c.franchise === "entity") {
     first = `Named for ${c.title}, a name from ${possessive(name)} story.`;
   } else if (terms.length) {
@@ -255,7 +258,7 @@ function explain(series: readonly RerankSeries[], c: RerankCandidate, ctx: Conte
     ? `It suits fans of ${listPhrase(others)} too.`
     : (phrases.length || person) && keywords.length
       ? `Both are about ${listPhrase(keywords)}.`
-      : (phrases.length || person || keywords.length) && terms.length
+      : (phrases.length || person || keywords.length || c.links?.companies?.length) && terms.length
         ? `Both turn on ${listPhrase(terms)}.`
         : phrases.length || c.franchise
           ? closeness(name, c, ctx)

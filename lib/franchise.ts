@@ -24,6 +24,7 @@ export interface FranchiseMovie {
   id: number;
   title: string;
   genre_names: readonly string[];
+  overview?: string;
 }
 
 export interface FranchiseMatch {
@@ -31,6 +32,8 @@ export interface FranchiseMatch {
   /** 0..1: how much of the series' name (or of the title, for a named thing) is shared. */
   strength: number;
   kind: "title" | "entity";
+  /** Names (people, places) both overviews use, the series' own name aside: a sign of one story world. */
+  sharedNames: string[];
 }
 
 // Nearly everything is a drama: sharing only that says nothing about two stories.
@@ -42,7 +45,9 @@ const GENERIC_GENRES = new Set(["Drama"]);
  */
 function genresAgree(series: FranchiseSeries, movie: FranchiseMovie): boolean {
   const wanted = tvGenresToMovieGenres(series.genre_names);
-  if (wanted.length === 0 || movie.genre_names.length === 0) return true;
+  if (movie.genre_names.length === 0 || series.genre_names.length === 0) return true;
+  // Talk, News, Reality and Soap have no movie counterpart: such a series agrees with no film's genres.
+  if (wanted.length === 0) return false;
   const telling = (genres: readonly string[]) => genres.filter((g) => !GENERIC_GENRES.has(g));
   const [a, b] = [telling(wanted), telling(movie.genre_names)];
   if (a.length === 0 || b.length === 0) return movie.genre_names.some((g) => wanted.includes(g));
@@ -77,12 +82,18 @@ function namedThings(overview: string): Set<string> {
 export function franchiseMatches(lexicon: LexicalIndex, movies: ReadonlyMap<number, FranchiseMovie>, series: FranchiseSeries): FranchiseMatch[] {
   const matches = new Map<number, FranchiseMatch>();
   const distinctive = rarestWords(lexicon, series.name);
+  const nameWords = new Set(titleTokens(series.name));
+  const seriesNames = [...namedThings(series.overview)].filter((n) => !nameWords.has(n));
+  const sharedNames = (movie: FranchiseMovie) => {
+    const theirs = namedThings(movie.overview ?? "");
+    return seriesNames.filter((n) => theirs.has(n));
+  };
   for (const [id, coverage] of lexicalScores(lexicon, [series.name])) {
     const movie = movies.get(id);
     if (!movie || coverage < MIN_TITLE_COVERAGE || !genresAgree(series, movie)) continue;
     // "Avatar" carries part of "Avatar: The Last Airbender", but not its telling word.
     if (!titleTokens(movie.title).some((t) => distinctive.has(t))) continue;
-    matches.set(id, { id, strength: coverage, kind: "title" });
+    matches.set(id, { id, strength: coverage, kind: "title", sharedNames: sharedNames(movie) });
   }
   const names = [...namedThings(series.overview)].filter((name) => {
     const titles = lexicon.postings.get(name)?.length ?? 0;
@@ -94,7 +105,7 @@ export function franchiseMatches(lexicon: LexicalIndex, movies: ReadonlyMap<numb
       const movie = movies.get(id);
       if (!movie || matches.has(id) || !genresAgree(series, movie)) continue;
       const tokens = titleTokens(movie.title);
-      if (tokens.length > 0 && tokens.every((t) => names.includes(t))) matches.set(id, { id, strength: ENTITY_STRENGTH, kind: "entity" });
+      if (tokens.length > 0 && tokens.every((t) => names.includes(t))) matches.set(id, { id, strength: ENTITY_STRENGTH, kind: "entity", sharedNames: sharedNames(movie) });
     }
   }
   return [...matches.values()].sort((a, b) => b.strength - a.strength || a.id - b.id);

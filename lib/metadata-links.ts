@@ -5,6 +5,13 @@
 // and browser-safe.
 import type { MovieMetadata, SeriesMetadata } from "./catalog.ts";
 
+/**
+ * Weight of a shared production company in the metadata retrieval, tuned on the dev split
+ * (0.3 against 0: franchise recall@10 0.809 against 0.757). A franchise's films share its
+ * companies; the price is the odd stray (Galaxy Quest shares a producer's company with Breaking Bad).
+ */
+export const COMPANY_WEIGHT = 0.3;
+
 export type LinkRole = "directed" | "wrote" | "stars";
 
 export interface MetadataLinks {
@@ -42,7 +49,7 @@ export function buildMetadataIndex(movies: readonly MovieWithMetadata[]): Metada
 }
 
 // A shared person says more than a shared keyword; a shared company least.
-const FIELD_WEIGHT = { directors: 3, writers: 3, cast: 1.5, keywords: 1, companies: 0.3 } as const;
+const FIELD_WEIGHT = { directors: 3, writers: 3, cast: 1.5, keywords: 1, companies: COMPANY_WEIGHT } as const;
 
 /**
  * Movies linked to the series by metadata, strongest first (ties by id): each shared name
@@ -51,6 +58,7 @@ const FIELD_WEIGHT = { directors: 3, writers: 3, cast: 1.5, keywords: 1, compani
 export function metadataMatches(index: MetadataIndex, series: SeriesWithMetadata): { id: number; score: number }[] {
   const scores = new Map<number, number>();
   const add = (field: keyof MetadataIndex["byField"], names: readonly string[] | undefined) => {
+    if (FIELD_WEIGHT[field] <= 0) return;
     for (const name of new Set((names ?? []).map(fold))) {
       const ids = index.byField[field].get(name);
       if (!ids) continue;

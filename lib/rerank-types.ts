@@ -28,7 +28,7 @@ export interface RerankCandidate {
   /** Set when the movie belongs with a series by name: its title ("title") or a name its story uses ("entity"). */
   franchise?: "title" | "entity";
   /** People and TMDB keywords the movie shares with its series (lib/metadata-links.ts). */
-  links?: { people: { name: string; role: "directed" | "wrote" | "stars"; inSeries: "created" | "starred" }[]; keywords: string[] };
+  links?: { people: { name: string; role: "directed" | "wrote" | "stars"; inSeries: "created" | "starred" }[]; keywords: string[]; companies?: string[] };
 }
 
 export interface RerankSeries {

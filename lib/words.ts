@@ -16,6 +16,25 @@ const FUNCTION_AND_FILLER =
   "decide decides learn learns start starts known know knows became came come comes went goes going gone including finding little big great good best " +
   "de la le el los las der die das du des et y en";
 
+/**
+ * Narration and everyday words that many overviews use whatever their story ("a small town",
+ * "his secret", "left", "future"): picked by hand from the most frequent overview words of an
+ * 11,679-movie TMDB catalogue, leaving out the topical ones (prison, drug, alien, war).
+ */
+const NARRATION =
+  "friend family love live home father girl school wife town group secret daughter high mother meet city mysterious son together team fall " +
+  "work death save return american small force brother boy night past plan named fight dream true former relationship forced order themselve " +
+  "house want student living long power attempt thing event sister job couple stop husband move bring star like parent end local change " +
+  "beautiful girlfriend place leave left real struggle follow children dangerous country future dead run head keep seem never everything join " +
+  "hope travel may show chance search child lost based encounter trip career arrive break look heart put case business next need something " +
+  "later called member prove control unexpected hand partner determined believe truth tale form single problem give play character part " +
+  "suddenly middle far right experience boyfriend turned nothing self finally strange see quickly perfect personal free threaten taken " +
+  "following visit path desperate deal late top call lose enter successful since side taking alone despite making stay hit spend led think " +
+  "getting happen accidentally hard fear name bad always win involved unlikely use special ends several guy deep stand looking create final " +
+  "age mean grow wrong rise course cause close famous trouble line seemingly inside pair struggling might six test situation really share " +
+  "question fellow eventually using rich anything open older send figure challenge terrifying sinister deadly powerful legendary wealthy " +
+  "ruthless violent dark evil real";
+
 /** Words about the medium, not the story: "both mention "series"" tells a fan nothing. */
 const MEDIUM = "story stories film films movie movies series show shows season seasons episode episodes sequel prequel part chapter tv television";
 
@@ -25,7 +44,7 @@ const GENRES =
   "mystery romance romantic science fiction sci-fi thriller western family war kids reality";
 
 const STOPWORDS = new Set(FUNCTION_AND_FILLER.split(" "));
-const NOT_A_REASON = new Set([...STOPWORDS, ...MEDIUM.split(" "), ...GENRES.split(" ")]);
+const NOT_A_REASON = new Set([...STOPWORDS, ...MEDIUM.split(" "), ...GENRES.split(" "), ...NARRATION.split(" ")]);
 
 /** Lowercase words of a text without accents; a possessive 's goes with its word. */
 export function foldedWords(text: string): string[] {
