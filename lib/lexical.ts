@@ -1,11 +1,11 @@
 // Title overlap between series and movies: franchises and spin-offs share names ("Fargo",
 // "Star Trek", "Downton Abbey") that overview embeddings do not always catch. Pure and
-// browser-safe: the engine and the site's Recommend page both import it.
+// browser-safe. The franchise signal (lib/franchise.ts) reads its index and coverage scores.
+import { foldedWords } from "./words.ts";
 
 /**
- * Weight of the title-overlap boost added to the cosine before the shortlist is cut, shared by
- * the Node engine and the site. Chosen by bench/quality.ts on franchise pairs from the raw
- * TMDB data (see the report there).
+ * Weight of the title-overlap boost of the ranker before the fusion (lib/pipeline.ts), kept so
+ * bench/quality.ts can report that ranker ("previous") beside the current one.
  */
 export const LEXICAL_WEIGHT = 0.1;
 
@@ -17,14 +17,7 @@ const STOPWORDS = new Set([
 
 /** Lowercase, accent-free word tokens of a title, without stopwords, one-letter words or duplicates. */
 export function titleTokens(title: string): string[] {
-  const words = title
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/['’]s\b/g, "")
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length > 1 && !STOPWORDS.has(w));
-  return [...new Set(words)];
+  return [...new Set(foldedWords(title).filter((w) => w.length > 1 && !STOPWORDS.has(w)))];
 }
 
 export interface LexicalIndex {
@@ -87,14 +80,7 @@ export function scaledBoosts(scores: ReadonlyMap<number, number>, weight: number
 
 /** Every word of a text, stopwords kept, in titleTokens()' form, joined by single spaces. */
 function foldWords(text: string): string {
-  const words = text
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/['’]s\b/g, "")
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
-  return ` ${words.join(" ")} `;
+  return ` ${foldedWords(text).join(" ")} `;
 }
 
 /**
