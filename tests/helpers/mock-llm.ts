@@ -3,6 +3,7 @@
 // from a script of responses, and records every request it receives.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { GroqChatClient, type LlmClientOptions } from "../../loaders/llm/client.ts";
 
 export interface RecordedRequest {
   method: string;
@@ -160,4 +161,12 @@ export async function startMockLlm(defaultResponder: Responder = echoFirstCandid
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A real GroqChatClient pointed at the mock, as the LLM tests use it: a test key, the default
+ * model, a short timeout and the caller's log; `options` override any of these.
+ */
+export function mockGroqClient(mock: MockLlm, key: string, log: (line: string) => void, options: LlmClientOptions = {}): GroqChatClient {
+  return new GroqChatClient({ apiKey: key, baseURL: mock.groqBaseURL, model: "openai/gpt-oss-20b", timeoutMs: 2000, log, ...options });
 }

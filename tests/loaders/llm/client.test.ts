@@ -9,7 +9,7 @@ import {
 } from "../../../lib/llm-errors.ts";
 import { GroqChatClient, createLlmClient, parseDuration, resolveEndpoint, retryDelayFromHeaders, type LlmClientOptions } from "../../../loaders/llm/client.ts";
 import { ManualClock } from "../../../loaders/llm/pacing.ts";
-import { startMockLlm, type MockLlm } from "../../helpers/mock-llm.ts";
+import { startMockLlm, type MockLlm, mockGroqClient } from "../../helpers/mock-llm.ts";
 
 const FAKE_KEY = "gsk_FAKEKEY_marquee_test_0123456789abcdef";
 const MESSAGES = [{ role: "user" as const, content: "Say hi as JSON." }];
@@ -31,14 +31,7 @@ beforeEach(() => {
 afterEach(() => vi.unstubAllEnvs());
 
 function client(options: LlmClientOptions = {}) {
-  return new GroqChatClient({
-    apiKey: FAKE_KEY,
-    baseURL: mock.groqBaseURL,
-    model: "openai/gpt-oss-20b",
-    timeoutMs: 2000,
-    log: (line) => lines.push(line),
-    ...options,
-  });
+  return mockGroqClient(mock, FAKE_KEY, (line) => lines.push(line), { ...options });
 }
 
 describe("GroqChatClient", () => {

@@ -3,10 +3,10 @@
 // interactive command falls back in seconds instead of hanging on a slow or throttling server.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { LlmRateLimitError, LlmTimeoutError } from "../../../lib/llm-errors.ts";
-import { GroqChatClient, type LlmClientOptions } from "../../../loaders/llm/client.ts";
+import type { LlmClientOptions } from "../../../loaders/llm/client.ts";
 import { rerank } from "../../../loaders/llm/rerank.ts";
 import { rerankInput } from "../../helpers/rerank-fixture.ts";
-import { echoFirstCandidates, startMockLlm, type MockLlm } from "../../helpers/mock-llm.ts";
+import { echoFirstCandidates, startMockLlm, type MockLlm, mockGroqClient } from "../../helpers/mock-llm.ts";
 
 const FAKE_KEY = "gsk_FAKEKEY_deadline_test_0123456789abcdef";
 const MESSAGES = [{ role: "user" as const, content: "Say hi as JSON." }];
@@ -29,14 +29,7 @@ beforeEach(() => {
 afterEach(() => vi.unstubAllEnvs());
 
 function client(options: LlmClientOptions = {}) {
-  return new GroqChatClient({
-    apiKey: FAKE_KEY,
-    baseURL: mock.groqBaseURL,
-    model: "openai/gpt-oss-20b",
-    limits: {},
-    log: (line) => lines.push(line),
-    ...options,
-  });
+  return mockGroqClient(mock, FAKE_KEY, (line) => lines.push(line), { limits: {}, timeoutMs: undefined, ...options });
 }
 
 async function timed<T>(work: Promise<T>): Promise<{ value: T | unknown; ms: number }> {

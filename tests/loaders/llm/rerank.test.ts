@@ -2,13 +2,13 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { GroqChatClient, type LlmClientOptions } from "../../../loaders/llm/client.ts";
+import type { LlmClientOptions } from "../../../loaders/llm/client.ts";
 import { ManualClock } from "../../../loaders/llm/pacing.ts";
 import { DEFAULT_BUDGET, buildRerankPrompt, systemMessage } from "../../../lib/prompt.ts";
 import { rerank } from "../../../loaders/llm/rerank.ts";
 import { validatePicks } from "../../../lib/rerank-output.ts";
 import { CANDIDATES, candidate, rerankInput } from "../../helpers/rerank-fixture.ts";
-import { candidateIdsIn, echoFirstCandidates, startMockLlm, type MockLlm } from "../../helpers/mock-llm.ts";
+import { candidateIdsIn, echoFirstCandidates, startMockLlm, type MockLlm, mockGroqClient } from "../../helpers/mock-llm.ts";
 
 const FAKE_KEY = "gsk_FAKEKEY_rerank_test_abcdef0123456789";
 
@@ -31,15 +31,7 @@ beforeEach(() => {
 });
 
 function client(options: LlmClientOptions = {}) {
-  return new GroqChatClient({
-    apiKey: FAKE_KEY,
-    baseURL: mock.groqBaseURL,
-    model: "openai/gpt-oss-20b",
-    timeoutMs: 2000,
-    limits: {},
-    log: (line) => lines.push(line),
-    ...options,
-  });
+  return mockGroqClient(mock, FAKE_KEY, (line) => lines.push(line), { limits: {}, ...options });
 }
 
 const options = (extra: Parameters<typeof rerank>[1] = {}) => ({ client: client(), cacheDir: null, log: (l: string) => lines.push(l), ...extra });

@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { redactOutput, stripControlChars } from "../../../lib/llm-errors.ts";
-import { GroqChatClient, resolveEndpoint, type LlmClientOptions } from "../../../loaders/llm/client.ts";
+import { resolveEndpoint, type LlmClientOptions } from "../../../loaders/llm/client.ts";
 import { rerank } from "../../../loaders/llm/rerank.ts";
 import { rerankInput } from "../../helpers/rerank-fixture.ts";
-import { candidateIdsIn, completion, echoFirstCandidates, startMockLlm, type MockLlm, type RecordedRequest } from "../../helpers/mock-llm.ts";
+import { candidateIdsIn, completion, echoFirstCandidates, startMockLlm, type MockLlm, type RecordedRequest, mockGroqClient } from "../../helpers/mock-llm.ts";
 
 const FAKE_KEY = "gsk_FAKEKEY_secrets_test_0123456789abcdef";
 // eslint-disable-next-line no-control-regex
@@ -43,15 +43,7 @@ beforeEach(() => {
 });
 
 function client(options: LlmClientOptions = {}) {
-  return new GroqChatClient({
-    apiKey: FAKE_KEY,
-    baseURL: mock.groqBaseURL,
-    model: "openai/gpt-oss-20b",
-    timeoutMs: 2000,
-    limits: {},
-    log: (line) => lines.push(line),
-    ...options,
-  });
+  return mockGroqClient(mock, FAKE_KEY, (line) => lines.push(line), { limits: {}, ...options });
 }
 
 const log = (line: string) => lines.push(line);
