@@ -194,6 +194,33 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
     }
   });
 
+  it("says which series each pick is for, and a favourite star doubles its share and goes into the link", async () => {
+    const { context, page, problems } = await openContext(harness);
+    try {
+      await page.goto(`${harness.server.url}?series=8001&series=8003&ages=all`);
+      await waitForResults(page, "duckdb");
+      const because = () => page.$$eval("section[data-results] .because", (els) => els.map((e) => e.textContent ?? ""));
+      const names = siteCatalog().series;
+      const first = names.find((s) => s.id === 8001)!.name;
+      const second = names.find((s) => s.id === 8003)!.name;
+      const count = (lines: string[], name: string) => lines.filter((l) => l.startsWith(`Because you like ${name}`)).length;
+      const even = await because();
+      expect(count(even, first)).toBe(count(even, second));
+      const version = await resultsVersion(page);
+      const star = page.getByRole("button", { name: `Favourite: ${second}` });
+      expect(await star.getAttribute("aria-pressed")).toBe("false");
+      await star.click();
+      await nextResults(page, version);
+      expect(await star.getAttribute("aria-pressed")).toBe("true");
+      expect(new URL(page.url()).searchParams.getAll("fav")).toEqual(["8003"]);
+      const weighted = await because();
+      expect(count(weighted, second)).toBeGreaterThan(count(weighted, first));
+      expect(problems).toEqual({ errors: [], external: [] });
+    } finally {
+      await context.close();
+    }
+  });
+
   it("removes excluded titles and honours a year range from a shared link", async () => {
     const { context, page, problems } = await openContext(harness);
     try {
