@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Marquee: the static site, its server and its monthly rebuild in one image.
 #
 #   docker build -t marquee .
@@ -13,6 +12,10 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
+# Only for a build behind a TLS-inspecting proxy: the path of a CA bundle mounted into the build
+# (`podman build -v DIR:/mnt:ro --build-arg NODE_EXTRA_CA_CERTS=/mnt/ca.pem`, as
+# scripts/check-image.ts does). Unset by default; the runtime stage never sees it.
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /app
 ENV OBSERVABLE_TELEMETRY_DISABLE=true
 # .npmrc carries onnxruntime-node-install=skip; npm ci must see it before installing.
@@ -25,6 +28,7 @@ RUN npm ci --omit=dev --no-audit --no-fund \
  && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32
 
 FROM deps AS build
+ARG NODE_EXTRA_CA_CERTS
 COPY . .
 RUN npm run build \
  && test -f dist/index.html \
@@ -49,9 +53,11 @@ COPY --from=build /app/dist ./dist-image
 # loader outputs in there before every build.
 COPY --from=build --chown=node:node /app/src/.observablehq ./src/.observablehq
 COPY --from=build --chown=node:node /app/src/components/lib.bundle.js ./src/components/lib.bundle.js
-# Code stays root-owned; the user owns only what a rebuild writes: the Framework source root
-# (its cache and the generated lib bundle) and the state volume (catalogue, caches, releases).
-RUN chown node:node /app/src /app/src/components \
+# Code stays root-owned, /app/src (the pages) included; the user owns only what a rebuild
+# writes: Framework's cache (src/.observablehq, copied above), src/components (the generated
+# lib bundle is written there with a temporary file and a rename) and the state volume
+# (catalogue, caches, releases).
+RUN chown node:node /app/src/components \
  && install -d -o node -g node /var/lib/marquee
 USER node
 VOLUME /var/lib/marquee
