@@ -12,6 +12,11 @@ import { bundleBrowserLib, invalidateStaleData } from "./loaders/site/build-hook
 
 const root = process.env.MARQUEE_SITE_SRC ?? "src";
 
+/** See `head` below. */
+const A11Y_HEAD_SCRIPT =
+  `document.documentElement.lang="en";` +
+  `document.querySelector('meta[name="viewport"]')?.setAttribute("content","width=device-width, initial-scale=1");`;
+
 await bundleBrowserLib(root);
 invalidateStaleData(root);
 
@@ -27,7 +32,12 @@ export default {
   // The default stylesheet list loads Google Fonts; the site must not depend on a third-party host.
   globalStylesheets: [],
   style: "style.css",
-  head: `<link rel="icon" href="data:,">`,
+  // Framework 1.13 writes `<html>` without a lang and a viewport meta with maximum-scale=1
+  // (which stops pinch zoom on phones), and has no option for either. This script, the first
+  // in the page (before <body> is parsed), sets both; scripts/serve.ts allows it by its hash
+  // like Framework's own inline scripts. Checked by tests/browser/a11y.test.ts.
+  head: `<link rel="icon" href="data:,">
+<script>${A11Y_HEAD_SCRIPT}</script>`,
   footer: `Data from <a href="https://www.themoviedb.org/">TMDB</a>. This product uses the TMDB API but is not endorsed or certified by TMDB.`,
   toc: false,
   search: false,

@@ -35,6 +35,36 @@ function base(options: ChartOptions) {
   return { width: Math.max(MIN_CHART_WIDTH, options.width), ...(options.document ? { document: options.document } : {}) };
 }
 
+/**
+ * Accessibility: every chart's <svg> carries a name and a one-line summary (Plot's plot-level
+ * `ariaLabel`/`ariaDescription`), and its marks are hidden from assistive technology with
+ * Plot's `ariaHidden` mark option. Plot names each mark's <g> after its type ("dot", "tip"),
+ * which is noise to a screen reader and an ARIA error on a <g> without a role (axe:
+ * aria-prohibited-attr). Axes stay exposed: their tick labels are text.
+ */
+const HIDDEN = { ariaHidden: "true" };
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The one-line summaries the charts carry as their aria-description (exported for tests). */
+export const chartSummary = {
+  results(points: readonly ResultPoint[]): string {
+    const shown = points.filter((p) => p.picked).length;
+    const best = [...points].sort((a, b) => b.similarity - a.similarity)[0];
+    return points.length === 0
+      ? "No candidates to plot."
+      : `${plural(points.length, "shortlisted movie")}, ${shown} of them shown below (stars). Most similar: ${best.title}${best.year ? ` (${best.year})` : ""}, similarity ${best.similarity.toFixed(2)}.`;
+  },
+};
+
 export interface ResultPoint {
   title: string;
   year: number | null;
@@ -51,6 +81,8 @@ export interface ResultPoint {
 export function resultsChart(points: readonly ResultPoint[], options: ChartOptions) {
   return Plot.plot({
     ...base(options),
+    ariaLabel: "Similarity to your series against popularity, one point per candidate movie",
+    ariaDescription: chartSummary.results(points),
     height: options.height ?? 320,
     marginLeft: 48,
     grid: true,
@@ -69,7 +101,8 @@ export function resultsChart(points: readonly ResultPoint[], options: ChartOptio
         stroke: "var(--theme-background)",
         strokeWidth: 0.5,
         channels: { Title: "title", Year: "year", Rating: "vote_average" },
-        tip: { format: { x: ".2f", y: ".1f", r: false, fillOpacity: false, symbol: false } },
+        ...HIDDEN,
+        tip: { ...HIDDEN, format: { x: ".2f", y: ".1f", r: false, fillOpacity: false, symbol: false } },
       }),
     ],
   });
@@ -85,13 +118,20 @@ function explodeGenres<T extends TitleLike>(rows: readonly T[], genresOf: (row: 
 export function popularityByGenreChart(movies: readonly TitleLike[], options: ChartOptions) {
   const rows = explodeGenres(movies.filter((m) => m.popularity > 0)).map(({ genre, row }) => ({ genre, popularity: row.popularity }));
   const genres = new Set(rows.map((r) => r.genre)).size;
+  const byGenre = new Map<string, number[]>();
+  for (const r of rows) byGenre.set(r.genre, [...(byGenre.get(r.genre) ?? []), r.popularity]);
+  const medians = [...byGenre].map(([genre, values]) => ({ genre, median: median(values) })).sort((a, b) => b.median - a.median);
   return Plot.plot({
     ...base(options),
+    ariaLabel: "Movie popularity by genre, box plot",
+    ariaDescription: medians.length
+      ? `${plural(genres, "genre")}; median popularity is highest for ${medians[0].genre} (${medians[0].median.toFixed(1)}) and lowest for ${medians[medians.length - 1].genre} (${medians[medians.length - 1].median.toFixed(1)}).`
+      : "No movies with a popularity to plot.",
     height: options.height ?? Math.max(160, 28 * genres + 50),
     marginLeft: 110,
     x: { type: "log", label: "Popularity (TMDB, log scale) →", grid: true },
     y: { label: null },
-    marks: [Plot.boxX(rows, { x: "popularity", y: "genre", sort: { y: "x", reverse: true }, fill: KIND_COLORS.range[0] })],
+    marks: [Plot.boxX(rows, { x: "popularity", y: "genre", sort: { y: "x", reverse: true }, fill: KIND_COLORS.range[0], ...HIDDEN })],
   });
 }
 
@@ -107,15 +147,22 @@ export function genreSharesChart(movies: readonly TitleLike[], series: readonly 
   };
   const rows = [...count(movies, "Movies", (g) => g), ...count(series, "Series", tvGenresToMovieGenres)];
   const genres = new Set(rows.map((r) => r.genre)).size;
+  const top = (kind: string) => rows.filter((r) => r.kind === kind).sort((a, b) => b.share - a.share)[0];
+  const describe = (kind: string) => {
+    const t = top(kind);
+    return t ? `${kind.toLowerCase()}: ${t.genre} (${(t.share * 100).toFixed(0)}%)` : `no ${kind.toLowerCase()}`;
+  };
   return Plot.plot({
     ...base(options),
+    ariaLabel: "Share of movies and of series in each genre",
+    ariaDescription: `${plural(genres, "genre")}. Most common genre for ${describe("Movies")}; for ${describe("Series")}.`,
     height: options.height ?? Math.max(160, 24 * genres + 60),
     marginLeft: 110,
     x: { label: "Share of titles with the genre →", percent: true, grid: true },
     y: { label: null },
     color: { ...KIND_COLORS, legend: true },
     marks: [
-      Plot.ruleY(rows, Plot.groupY({ x1: "min", x2: "max" }, { y: "genre", x: "share", strokeOpacity: 0.4 })),
+      Plot.ruleY(rows, Plot.groupY({ x1: "min", x2: "max" }, { y: "genre", x: "share", strokeOpacity: 0.4, ...HIDDEN })),
       Plot.dot(rows, {
         x: "share",
         y: "genre",
@@ -123,7 +170,8 @@ export function genreSharesChart(movies: readonly TitleLike[], series: readonly 
         r: 5,
         sort: { y: "x", reverse: true },
         channels: { Titles: "count" },
-        tip: { format: { x: (d: number) => `${(d * 100).toFixed(1)}%` } },
+        ...HIDDEN,
+        tip: { ...HIDDEN, format: { x: (d: number) => `${(d * 100).toFixed(1)}%` } },
       }),
     ],
   });
@@ -146,14 +194,19 @@ export function languagesChart(movies: readonly TitleLike[], series: readonly Ti
     { language: languageName(code), kind: "Movies", count: movieCounts.get(code) ?? 0 },
     { language: languageName(code), kind: "Series", count: seriesCounts.get(code) ?? 0 },
   ]);
+  const described = languages
+    .slice(0, 3)
+    .map((code) => `${languageName(code)} (${plural(movieCounts.get(code) ?? 0, "movie")}, ${plural(seriesCounts.get(code) ?? 0, "series", "series")})`);
   return Plot.plot({
     ...base(options),
+    ariaLabel: `Titles per original language, the ${languages.length} most common`,
+    ariaDescription: described.length ? `Most common: ${described.join("; ")}.` : "No titles to plot.",
     height: options.height ?? 24 * languages.length + 60,
     marginLeft: 100,
     x: { label: "Titles →", grid: true },
     y: { label: null, domain: languages.map((code) => languageName(code)) },
     color: { ...KIND_COLORS, legend: true },
-    marks: [Plot.barX(rows, { x: "count", y: "language", fill: "kind", tip: true }), Plot.ruleX([0])],
+    marks: [Plot.barX(rows, { x: "count", y: "language", fill: "kind", ...HIDDEN, tip: HIDDEN }), Plot.ruleX([0], HIDDEN)],
   });
 }
 
@@ -163,21 +216,35 @@ export function releaseYearsChart(movies: readonly TitleLike[], series: readonly
     ...movies.filter((m) => m.year !== null).map((m) => ({ year: m.year as number, kind: "Movies" })),
     ...series.filter((s) => s.year !== null).map((s) => ({ year: s.year as number, kind: "Series" })),
   ];
+  const years = rows.map((r) => r.year);
+  const count = (kind: string) => rows.filter((r) => r.kind === kind).length;
   return Plot.plot({
     ...base(options),
+    ariaLabel: "Titles per release year, movies and series stacked",
+    ariaDescription: years.length
+      ? `${plural(count("Movies"), "movie")} and ${plural(count("Series"), "series", "series")} released from ${Math.min(...years)} to ${Math.max(...years)}.`
+      : "No titles with a release year.",
     height: options.height ?? 240,
     x: { label: "Year →", tickFormat: "d" },
     y: { label: "↑ Titles", grid: true },
     color: { ...KIND_COLORS, legend: true },
-    marks: [Plot.rectY(rows, Plot.binX<Plot.RectYOptions>({ y: "count" }, { x: { value: "year", interval: 1 }, fill: "kind", tip: true })), Plot.ruleY([0])],
+    marks: [
+      Plot.rectY(rows, Plot.binX<Plot.RectYOptions>({ y: "count" }, { x: { value: "year", interval: 1 }, fill: "kind", ...HIDDEN, tip: HIDDEN })),
+      Plot.ruleY([0], HIDDEN),
+    ],
   });
 }
 
 /** Vote average against popularity (log) for movies, with a tooltip per title. */
 export function voteVsPopularityChart(movies: readonly MovieLike[], options: ChartOptions) {
   const rows = movies.filter((m) => m.popularity > 0 && m.vote_count > 0);
+  const best = [...rows].sort((a, b) => b.vote_average - a.vote_average || b.vote_count - a.vote_count)[0];
   return Plot.plot({
     ...base(options),
+    ariaLabel: "Vote average against popularity, one dot per rated movie",
+    ariaDescription: best
+      ? `${plural(rows.length, "rated movie")}; the highest rated is ${best.title}${best.year ? ` (${best.year})` : ""} at ${best.vote_average.toFixed(1)}, median popularity ${median(rows.map((m) => m.popularity)).toFixed(1)}.`
+      : "No rated movies to plot.",
     height: options.height ?? 360,
     grid: true,
     x: { type: "log", label: "Popularity (TMDB, log scale) →" },
@@ -191,7 +258,8 @@ export function voteVsPopularityChart(movies: readonly MovieLike[], options: Cha
         fill: KIND_COLORS.range[0],
         fillOpacity: 0.35,
         channels: { Title: "title", Year: "year", Votes: "vote_count" },
-        tip: { format: { x: ".1f", y: ".1f", r: false } },
+        ...HIDDEN,
+        tip: { ...HIDDEN, format: { x: ".1f", y: ".1f", r: false } },
       }),
     ],
   });

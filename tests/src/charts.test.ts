@@ -77,4 +77,34 @@ describe("site charts", () => {
     const svg = charts.voteVsPopularityChart(movies, { width: 400, document: document as unknown as Document });
     expect(svg.querySelectorAll("g[aria-label='dot'] circle").length).toBe(3);
   });
+
+  it("gives every chart a name and a one-line summary, and hides Plot's mark groups from screen readers", () => {
+    const doc = document as unknown as Document;
+    const points = [
+      { title: "Alpha", year: 1999, similarity: 0.8, popularity: 12, vote_average: 7, sharedGenre: "Drama", picked: true },
+      { title: "Beta", year: 2005, similarity: 0.4, popularity: 150, vote_average: 6, sharedGenre: "No shared genre", picked: false },
+    ];
+    const rendered = {
+      results: charts.resultsChart(points, { width: 500, document: doc }),
+      popularity: charts.popularityByGenreChart(movies, { width: 500, document: doc }),
+      shares: charts.genreSharesChart(movies, series, { width: 500, document: doc }),
+      languages: charts.languagesChart(movies, series, { width: 500, document: doc }),
+      years: charts.releaseYearsChart(movies, series, { width: 500, document: doc }),
+      votes: charts.voteVsPopularityChart(movies, { width: 500, document: doc }),
+    };
+    for (const [name, figure] of Object.entries(rendered)) {
+      const svg = [...figure.querySelectorAll("svg"), ...(figure.tagName.toLowerCase() === "svg" ? [figure] : [])].find((s) => s.querySelector("g[aria-label]"))!;
+      expect(svg.getAttribute("aria-label"), name).toMatch(/\w/);
+      expect(svg.getAttribute("aria-description"), name).toMatch(/\w.*\.$/);
+      // A <g> with an aria-label and no role is an ARIA error unless hidden; axes keep their text.
+      const exposed = [...svg.querySelectorAll("g[aria-label]:not([role]):not([aria-hidden='true'])")].filter((g) => !/axis/.test(g.getAttribute("aria-label") ?? ""));
+      expect(exposed.map((g) => g.getAttribute("aria-label")), name).toEqual([]);
+    }
+    expect(rendered.results.querySelector("svg[aria-description]")?.getAttribute("aria-description")).toBe(
+      "2 shortlisted movies, 1 of them shown below (stars). Most similar: Alpha (1999), similarity 0.80.",
+    );
+    expect(rendered.languages.querySelector("svg[aria-description]")?.getAttribute("aria-description")).toBe(
+      "Most common: English (2 movies, 1 series); French (1 movie, 0 series); Japanese (1 movie, 0 series).",
+    );
+  });
 });
