@@ -7,6 +7,7 @@
 // genre words, stopwords, the medium or figures (those belong to the card's data).
 import { tvGenresToMovieGenres } from "./catalog.ts";
 import { sharedTitlePhrases, titleTokens } from "./lexical.ts";
+import { qualityPrior } from "./priors.ts";
 import { isReasonWord, stem } from "./words.ts";
 import type { RerankCandidate, RerankInput, RerankPick, RerankResult, RerankSeries } from "./rerank-types.ts";
 
@@ -26,10 +27,6 @@ export const FALLBACK_WEIGHTS = { similarity: 0.55, genres: 0.2, popularity: 0.1
  */
 export const TITLE_REASON_MIN_OVERLAP = 0.5;
 
-// Bayesian rating: a 9.0 from 12 votes should not beat an 8.2 from 20,000.
-const PRIOR_VOTES = 200;
-const PRIOR_MEAN = 6.5;
-
 interface Context {
   minSimilarity: number;
   maxSimilarity: number;
@@ -48,13 +45,6 @@ interface Token {
   afterBreak: boolean;
 }
 
-function stemOf(word: string): string {
-  let w = word.toLowerCase().replace(/['’]s$/, "");
-  if (w.length > 4 && w.endsWith("ies")) w = `${w.slice(0, -3)}y`;
-  else if (w.length > 4 && w.endsWith("s") && !/(ss|us|is)$/.test(w)) w = w.slice(0, -1);
-  return w;
-}
-
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let lastEnd = 0;
@@ -64,7 +54,7 @@ export function tokenize(text: string): Token[] {
     if (/[.!?:;"“”]/.test(gap)) sentenceStart = true;
     const word = match[0].replace(/['’]s$/, "");
     tokens.push({
-      stem: stemOf(word),
+      stem: stem(word),
       display: word,
       proper: !sentenceStart && /^\p{Lu}/u.test(word),
       afterBreak: tokens.length === 0 || /[^\s]/.test(gap),
@@ -145,13 +135,6 @@ function seriesMovieGenres(series: readonly RerankSeries[]): Set<string> {
   return new Set(series.flatMap((s) => tvGenresToMovieGenres(s.genres)));
 }
 
-/** 0..1 Bayesian-adjusted rating, 5/10 and below counting as nothing. */
-function ratingScore(c: RerankCandidate): number {
-  const votes = Math.max(0, c.vote_count);
-  const adjusted = (votes * c.vote_average + PRIOR_VOTES * PRIOR_MEAN) / (votes + PRIOR_VOTES);
-  return Math.min(1, Math.max(0, (adjusted - 5) / 4));
-}
-
 function score(c: RerankCandidate, ctx: Context, wanted: Set<string>): number {
   const spread = ctx.maxSimilarity - ctx.minSimilarity;
   const similarity = spread > 0 ? (c.similarity - ctx.minSimilarity) / spread : 1;
@@ -160,7 +143,7 @@ function score(c: RerankCandidate, ctx: Context, wanted: Set<string>): number {
   const popularity = ctx.maxLogPopularity > 0 ? Math.log1p(Math.max(0, c.popularity)) / ctx.maxLogPopularity : 0;
   const titleOverlap = Math.min(1, Math.max(0, c.title_overlap ?? 0));
   const w = FALLBACK_WEIGHTS;
-  return w.similarity * similarity + w.genres * genres + w.popularity * popularity + w.rating * ratingScore(c) + w.titleOverlap * titleOverlap;
+  return w.similarity * similarity + w.genres * genres + w.popularity * popularity + w.rating * qualityPrior(c) + w.titleOverlap * titleOverlap;
 }
 
 function listPhrase(items: readonly string[]): string {

@@ -11,6 +11,7 @@ export * from "./words.ts";
 export * from "./bm25.ts";
 export * from "./franchise.ts";
 export * from "./metadata-links.ts";
+export * from "./priors.ts";
 export * from "./pipeline.ts";
 export * from "./series-lookup.ts";
 export * from "./fallback.ts";

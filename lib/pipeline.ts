@@ -17,6 +17,7 @@ import { buildLexicalIndex, lexicalScores, type LexicalIndex } from "./lexical.t
 import { buildMetadataIndex, metadataLinks, metadataMatches, type MetadataIndex } from "./metadata-links.ts";
 import type { MovieMetadata, SeriesMetadata } from "./catalog.ts";
 import type { RerankCandidate, RerankInput, RerankSeries } from "./rerank-types.ts";
+import { qualityPrior } from "./priors.ts";
 import { queryVector, shortlist } from "./shortlist.ts";
 import { dequantizeRow, dot, rowOf, type Int8VectorSet, type VectorSet } from "./vectors.ts";
 
@@ -164,17 +165,6 @@ function cosineWith(query: Float32Array, movies: VectorSet | Int8VectorSet, id: 
   return dot(query, 0, vector, 0, movies.dims);
 }
 
-// Bayesian rating: a 9.0 from 12 votes should not beat an 8.2 from 20,000.
-const PRIOR_VOTES = 200;
-const PRIOR_MEAN = 6.5;
-
-/** 0..1 quality prior: the Bayesian-adjusted rating, 5/10 and below counting as nothing. */
-export function qualityPrior(movie: Pick<RankableMovie, "vote_average" | "vote_count">): number {
-  const votes = Math.max(0, movie.vote_count);
-  const adjusted = (votes * movie.vote_average + PRIOR_VOTES * PRIOR_MEAN) / (votes + PRIOR_VOTES);
-  return Math.min(1, Math.max(0, (adjusted - 5) / 4));
-}
-
 /** One series' ranking of the allowed movies, best first, with what each signal said. */
 export interface SeriesRanking {
   seriesId: number;
@@ -268,8 +258,12 @@ export function rankForSeries(context: RankingContext, series: RankableSeries, a
  * next place goes to the series with the highest weight / (places taken + 1)), skipping movies
  * already placed. Returns the movies in the order placed, each with the series it came for.
  */
-export function shareByWeight(rankings: readonly SeriesRanking[], weights: readonly number[], k: number): { id: number; seriesIndex: number }[] {
-  const placed: { id: number; seriesIndex: number }[] = [];
+export function shareByWeight(
+  rankings: readonly SeriesRanking[],
+  weights: readonly number[],
+  k: number,
+): { id: number; seriesIndex: number; hit: SeriesRanking["ranked"][number] }[] {
+  const placed: { id: number; seriesIndex: number; hit: SeriesRanking["ranked"][number] }[] = [];
   const taken = new Set<number>();
   const cursor = rankings.map(() => 0);
   const count = rankings.map(() => 0);
@@ -286,10 +280,10 @@ export function shareByWeight(rankings: readonly SeriesRanking[], weights: reado
       }
     });
     if (best < 0) break;
-    const { id } = rankings[best].ranked[cursor[best]];
-    taken.add(id);
+    const hit = rankings[best].ranked[cursor[best]];
+    taken.add(hit.id);
     count[best]++;
-    placed.push({ id, seriesIndex: best });
+    placed.push({ id: hit.id, seriesIndex: best, hit });
   }
   return placed;
 }
@@ -325,13 +319,13 @@ export function rankingInput(context: RankingContext, request: RankingRequest): 
   const rankings = withVector.map(({ series }) => rankForSeries(context, series, allowed, request.allowedIds, request.mmr));
   const weights = withVector.map(({ weight }) => weight ?? 1);
   const placed = shareByWeight(rankings, weights, k);
-  const positions = rankings.map((r) => new Map(r.ranked.slice(0, k).map((hit, i) => [hit.id, i])));
+  // Another series "also" wants a movie that its own ranking puts in its first k.
+  const positions = rankings.map((r) => new Set(r.ranked.slice(0, k).map((hit) => hit.id)));
   const overlaps = lexicalScores(context.lexicon, withVector.map(({ series }) => series.name));
   const seriesGenres = withVector.flatMap(({ series }) => series.genre_names);
 
-  const candidates: RerankCandidate[] = placed.map(({ id, seriesIndex }) => {
+  const candidates: RerankCandidate[] = placed.map(({ id, seriesIndex, hit }) => {
     const movie = context.movieById.get(id)!;
-    const hit = rankings[seriesIndex].ranked[positions[seriesIndex].get(id) ?? rankings[seriesIndex].ranked.findIndex((h) => h.id === id)];
     const also = withVector.map((_, i) => i).filter((i) => i !== seriesIndex && positions[i].has(id));
     return {
       id: movie.id,

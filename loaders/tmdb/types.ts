@@ -1,6 +1,6 @@
 // TMDB API response shapes and their validation. Everything TMDB sends is untrusted:
 // each response is checked here, once, and the rest of the code trusts these types.
-import type { Genre } from "../../lib/catalog.ts";
+import type { Genre, MovieMetadata, SeriesMetadata } from "../../lib/catalog.ts";
 
 export type TmdbMediaKind = "movie" | "tv";
 
@@ -175,24 +175,13 @@ export function parseTvResult(raw: unknown): TmdbTvResult | null {
  * `/movie/{id}?append_to_response=keywords,credits`, reduced to the names the catalogue keeps,
  * in TMDB's order of importance (cast by billing). Not yet bounded: lib/catalog.ts does that.
  */
-export interface TmdbMovieDetails {
+export interface TmdbMovieDetails extends MovieMetadata {
   id: number;
-  keywords: string[];
-  collection: string | null;
-  companies: string[];
-  directors: string[];
-  writers: string[];
-  cast: string[];
 }
 
 /** `/tv/{id}?append_to_response=keywords,aggregate_credits`, reduced like TmdbMovieDetails. */
-export interface TmdbTvDetails {
+export interface TmdbTvDetails extends SeriesMetadata {
   id: number;
-  keywords: string[];
-  creators: string[];
-  networks: string[];
-  companies: string[];
-  cast: string[];
 }
 
 /** The `name` of every entry of a list that has one; anything else in the list is skipped. */
