@@ -225,6 +225,8 @@ if (process.argv.includes("--tune")) {
     quality: [0, 0.3, 0.6],
     popularity: [0, 0.2, 0.5],
     language: [0, 0.2],
+    genre: [0, 0.6],
+    reach: [0, 1],
     ...(narrowed?.startsWith("{") ? (JSON.parse(narrowed) as Record<string, number[]>) : {}),
   };
   const results: { weights: RankingWeights; objective: number }[] = [];
@@ -235,8 +237,10 @@ if (process.argv.includes("--tune")) {
       for (const metadata of grid.metadata)
         for (const quality of grid.quality)
           for (const popularity of grid.popularity)
-            for (const language of grid.language) {
-            const weights = { dense: 1, lexical, franchise: franchiseWeight, metadata, quality, popularity, language };
+            for (const language of grid.language)
+              for (const genre of grid.genre)
+                for (const reach of grid.reach) {
+            const weights = { dense: 1, lexical, franchise: franchiseWeight, metadata, quality, popularity, language, genre, reach };
             results.push({ weights, objective: devObjective(fused(weights)) });
             if (++done % 50 === 0) log(`tune: ${done}/${total}`);
           }
@@ -280,7 +284,9 @@ const result = {
     without_lexical: testOnly(off("lexical")),
     without_franchise: testOnly(off("franchise")),
     without_metadata: testOnly(off("metadata")),
-    without_priors: testOnly(fused({ ...RANKING_WEIGHTS, quality: 0, popularity: 0, language: 0 })),
+    without_genre: testOnly(off("genre")),
+    without_reach: testOnly(off("reach")),
+    without_priors: testOnly(fused({ ...RANKING_WEIGHTS, quality: 0, popularity: 0, language: 0, genre: 0, reach: 0 })),
   },
 };
 log(`quality: ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -9,7 +9,7 @@
 // reciprocal rank, with small priors (Bayesian rating, popularity, shared language) for the
 // movies they found. Several series then share the list in proportion to their weights
 // (D'Hondt), and each candidate says which series it is there for (`because`).
-import { sharedGenres } from "./catalog.ts";
+import { sharedGenres, tvGenresToMovieGenres } from "./catalog.ts";
 import { bm25Search, buildBm25Index, type Bm25Index } from "./bm25.ts";
 import type { Filters } from "./filters.ts";
 import { franchiseMatches } from "./franchise.ts";
@@ -17,7 +17,7 @@ import { buildLexicalIndex, lexicalScores, type LexicalIndex } from "./lexical.t
 import { buildMetadataIndex, metadataLinks, metadataMatches, type MetadataIndex } from "./metadata-links.ts";
 import type { MovieMetadata, SeriesMetadata } from "./catalog.ts";
 import type { RerankCandidate, RerankInput, RerankSeries } from "./rerank-types.ts";
-import { qualityPrior } from "./priors.ts";
+import { genreAgreement, qualityPrior, reachPrior } from "./priors.ts";
 import { queryVector, shortlist } from "./shortlist.ts";
 import { dequantizeRow, dot, rowOf, type Int8VectorSet, type VectorSet } from "./vectors.ts";
 
@@ -53,7 +53,9 @@ export interface RankableSeries extends Partial<SeriesMetadata> {
  * Weights of the fusion, fitted on the dev split of bench/ (bench/quality.ts). Each retrieval
  * adds weight / (RRF_K + rank); a franchise match adds its weight times its strength as if
  * ranked first; the priors add their weight times a 0..1 value, also on the rank-1 scale, so
- * they order near-ties without outvoting the story match.
+ * they order the movies the retrievals found. Only a retrieved movie gets a prior: the story
+ * match chooses the pool, and the priors (quality, reach, genre agreement) decide which of the
+ * story-close films a fan would actually pick.
  */
 export interface RankingWeights {
   dense: number;
@@ -63,11 +65,16 @@ export interface RankingWeights {
   quality: number;
   popularity: number;
   language: number;
+  /** Genre agreement with the series (lib/priors.ts genreAgreement). */
+  genre: number;
+  /** How widely the movie was seen (lib/priors.ts reachPrior). */
+  reach: number;
 }
 
 // Tuned by `tsx bench/quality.ts --tune` on the dev split only (2026-12-01, energetic:use-en-512,
 // 11,679 imported movies): franchise 1–5 tie; quality 0.9 tied 0.6 on the objective with lower
-// franchise recall, so 0.6 stays.
+// franchise recall, so 0.6 stays. Genre 0.6 and reach 1 lifted dev thematic hit@10 from 0.43 to
+// 0.51; reach 1.5–2 gained 0.03 more on dev at a cost in franchise recall, so 1 stays.
 export const RANKING_WEIGHTS: Readonly<RankingWeights> = Object.freeze({
   dense: 1,
   lexical: 0.3,
@@ -76,6 +83,8 @@ export const RANKING_WEIGHTS: Readonly<RankingWeights> = Object.freeze({
   quality: 0.6,
   popularity: 0.2,
   language: 0,
+  genre: 0.6,
+  reach: 1,
 });
 
 /** How much a favourite series (love) weighs against one that is only liked, in the shared list. */
@@ -106,6 +115,8 @@ export interface RankingContext {
   weights: Readonly<RankingWeights>;
   /** log(1 + the catalogue's highest popularity), for the popularity prior. */
   maxLogPopularity: number;
+  /** log(1 + the catalogue's highest vote count), for the reach prior. */
+  maxLogVotes: number;
 }
 
 export class RankingError extends Error {
@@ -131,6 +142,7 @@ export function createRankingContext(
     metadata: buildMetadataIndex(movies),
     weights: { ...RANKING_WEIGHTS, ...options.weights },
     maxLogPopularity: Math.log1p(Math.max(0, ...movies.map((m) => m.popularity))),
+    maxLogVotes: Math.log1p(movies.reduce((max, m) => Math.max(max, m.vote_count), 0)),
   };
 }
 
@@ -175,6 +187,8 @@ export interface SeriesRanking {
 export interface SeriesSignals {
   seriesId: number;
   language?: string;
+  /** The series' genres as movie genres, for the genre prior. */
+  genres?: readonly string[];
   query: Float32Array;
   dense: { id: number; cosine: number }[];
   lexical: number[];
@@ -190,6 +204,7 @@ export function seriesSignals(context: RankingContext, series: RankableSeries, a
   return {
     seriesId: series.id,
     language: series.language,
+    genres: tvGenresToMovieGenres(series.genre_names),
     query,
     dense: w.dense > 0 ? shortlist({ query, movies: context.vectors.movies, allowedIds, k: RETRIEVAL_DEPTH, mmr }).map((h) => ({ id: h.id, cosine: h.similarity })) : [],
     lexical: w.lexical > 0 ? bm25Search(context.bm25, { title: series.name, overview: series.overview }, RETRIEVAL_DEPTH, allowed).map((h) => h.id) : [],
@@ -236,7 +251,12 @@ export function fuseSignals(context: RankingContext, signals: SeriesSignals, wei
     if (!movie || e.score <= 0) continue;
     const popularity = context.maxLogPopularity > 0 ? Math.log1p(Math.max(0, movie.popularity)) / context.maxLogPopularity : 0;
     const language = signals.language && movie.language === signals.language ? 1 : 0;
-    const prior = weights.quality * qualityPrior(movie) + weights.popularity * popularity + weights.language * language;
+    const prior =
+      weights.quality * qualityPrior(movie) +
+      weights.popularity * popularity +
+      weights.language * language +
+      weights.genre * genreAgreement(signals.genres ?? [], movie.genre_names) +
+      weights.reach * reachPrior(movie, context.maxLogVotes);
     ranked.push({
       id,
       score: e.score + prior / (RRF_K + 1),
