@@ -5,7 +5,7 @@ import type { ChatMessage, ResponseFormat, StructuredOutput } from "./llm-types.
 import type { RerankInput } from "./rerank-types.ts";
 
 /** Bump when the prompt, schema or validation changes: cached answers from older versions are ignored. */
-export const PROMPT_VERSION = "rerank-v1";
+export const PROMPT_VERSION = "rerank-v2";
 
 export interface PromptBudget {
   /** Estimated prompt tokens (chars / 4) the messages must fit in; overviews are trimmed to fit. */

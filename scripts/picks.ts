@@ -1,5 +1,7 @@
 // npm run data:picks -- [--catalog DIR] [--out FILE] [--limit N]: precomputes the top picks
-// with reasons for the LLM_PRECOMPUTE_LIMIT most popular series, written to
+// with reasons for the LLM_PRECOMPUTE_LIMIT (or N) most popular series, then LLM picks for the
+// rest of the catalogue in popularity order within today's allowance
+// (LLM_PRECOMPUTE_REQUESTS_PER_DAY, LLM_PRECOMPUTE_TOKENS_PER_DAY), written to
 // <catalogue>/picks.parquet (LLM when configured, else the deterministic fallback ranker).
 // Exit codes: 0 written, 1 failure, 2 bad arguments.
 import path from "node:path";
@@ -7,9 +9,9 @@ import { parseArgs } from "node:util";
 import { openEngine } from "../loaders/engine.ts";
 import { createLlmClient } from "../loaders/llm/client.ts";
 import { formatWait } from "../loaders/llm/pacing.ts";
-import { engineShortlister, mostPopularSeries, precomputePicks } from "../loaders/picks/precompute.ts";
+import { engineShortlister, precomputePicks, precomputePlan } from "../loaders/picks/precompute.ts";
 import { PICKS_FILE, writePicksParquet } from "../loaders/picks/store.ts";
-import { cacheDir, numberSetting } from "../loaders/shared/config.ts";
+import { cacheDir } from "../loaders/shared/config.ts";
 
 const USAGE = "usage: npm run data:picks -- [--catalog DIR] [--out FILE] [--limit N]";
 
@@ -40,11 +42,10 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const engine = await openEngine({ catalogDir: args.catalog, log });
   try {
-    const count = args.limit ?? numberSetting("LLM_PRECOMPUTE_LIMIT", 300);
-    const seriesIds = mostPopularSeries(engine, count);
+    const plan = args.limit === undefined ? precomputePlan(engine) : precomputePlan(engine, args.limit);
     const client = createLlmClient({ log });
-    if (client) log(`[picks] ${seriesIds.length} series with ${client.model}; answers cached under ${path.join(cacheDir(), "llm")}`);
-    const { rows, stats } = await precomputePicks({ seriesIds, shortlistFor: engineShortlister(engine), client, cacheDir: cacheDir(), log });
+    if (client) log(`[picks] ${plan.seriesIds.length} series, then up to ${plan.moreSeriesIds.length} more within today's allowance, with ${client.model}; answers cached under ${path.join(cacheDir(), "llm")}`);
+    const { rows, stats } = await precomputePicks({ ...plan, shortlistFor: engineShortlister(engine), client, cacheDir: cacheDir(), log });
     const file = path.resolve(args.out ?? path.join(engine.dir, PICKS_FILE));
     await writePicksParquet(rows, file);
     log(

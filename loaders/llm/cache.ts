@@ -1,9 +1,11 @@
-// Disk cache for LLM rerank answers: one JSON file per (endpoint, model, prompt version, input) under
-// <cacheDir>/llm/, so rebuilds and resumed precomputes repeat no call. Node only.
+// Disk cache for LLM answers (reranks and proposals): one JSON file per (endpoint, model, prompt
+// version, input) under <cacheDir>/llm/, so rebuilds and resumed precomputes repeat no call.
+// Only model output and its bookkeeping are stored, never the key. Node only.
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { RerankInput, RerankResult } from "../../lib/rerank-types.ts";
+import type { Proposal } from "../../lib/proposals.ts";
+import type { RerankResult } from "../../lib/rerank-types.ts";
 
 export interface CacheEntry {
   key: string;
@@ -13,6 +15,11 @@ export interface CacheEntry {
   prompt_version: string;
   created_at: string;
   result: RerankResult;
+}
+
+/** A proposal call's validated answer (titles and years, unresolved: the catalogue may change). */
+export interface ProposalCacheEntry extends Omit<CacheEntry, "result"> {
+  proposals: Proposal[];
 }
 
 /** JSON with object keys sorted, so equal inputs hash equally whatever order they were built in. */
@@ -31,7 +38,7 @@ function canonical(value: unknown): string {
  * Everything that shapes the answer: the model, the prompt version and settings (the endpoint
  * among them), the input. Settings that are undefined leave the key as it was without them.
  */
-export function cacheKey(model: string, promptVersion: string, input: RerankInput, settings: Record<string, unknown> = {}): string {
+export function cacheKey(model: string, promptVersion: string, input: unknown, settings: Record<string, unknown> = {}): string {
   return createHash("sha256").update(canonical({ model, promptVersion, settings, input })).digest("hex");
 }
 
@@ -49,7 +56,17 @@ export async function readCached(cacheDir: string, key: string): Promise<CacheEn
   }
 }
 
-export async function writeCached(cacheDir: string, entry: CacheEntry): Promise<void> {
+/** The cached proposals, or null when absent, unreadable or of another shape. */
+export async function readCachedProposals(cacheDir: string, key: string): Promise<ProposalCacheEntry | null> {
+  try {
+    const entry = JSON.parse(await readFile(cacheFile(cacheDir, key), "utf8")) as ProposalCacheEntry;
+    return entry.key === key && Array.isArray(entry.proposals) ? entry : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function writeCached(cacheDir: string, entry: CacheEntry | ProposalCacheEntry): Promise<void> {
   const file = cacheFile(cacheDir, entry.key);
   await mkdir(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.${Date.now()}.tmp`;

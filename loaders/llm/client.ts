@@ -27,6 +27,7 @@ import {
   stripControlChars,
 } from "../../lib/llm-errors.ts";
 import type { ChatCallOptions, ChatMessage, ChatRequest, ChatResult, LlmClient, StructuredOutput } from "../../lib/llm-types.ts";
+import { isReasoningModel, structuredOutputFor } from "../../lib/llm-requests.ts";
 import { RateLimiter, formatWait, systemClock, type Clock, type RateLimits } from "./pacing.ts";
 
 export type { ChatCallOptions, ChatMessage, ChatRequest, ChatResult, ChatUsage, LlmClient, ResponseFormat, StructuredOutput } from "../../lib/llm-types.ts";
@@ -48,15 +49,8 @@ export const GROQ_FREE_TIER: Record<string, Required<RateLimits>> = {
 };
 const GROQ_UNKNOWN_MODEL: RateLimits = { requestsPerMinute: 30, requestsPerDay: 1000 };
 
-/** gpt-oss models reason before answering: they need a larger completion budget. */
-export function isReasoningModel(model: string): boolean {
-  return /(^|\/)gpt-oss/i.test(model);
-}
-
-/** Strict JSON-schema output (constrained decoding) is offered for the gpt-oss family; others get JSON mode. */
-export function structuredOutputFor(model: string): StructuredOutput {
-  return /(^|\/)gpt-oss/i.test(model) ? "json_schema" : "json_object";
-}
+// One definition for Node and the page (lib/llm-requests.ts).
+export { isReasoningModel, structuredOutputFor } from "../../lib/llm-requests.ts";
 
 export interface Endpoint {
   /** What groq-sdk is given; it appends /openai/v1/... to this. */

@@ -12,7 +12,7 @@ interface SiteMetaLike {
   };
   embedder: { id: string; dims: number } | null;
   vectors: { movies: number; series: number };
-  picks: { series: number; rows: number; sources: Record<string, number>; models: string[]; generated_at: string | null };
+  picks: { series: number; llm_series?: number; rows: number; sources: Record<string, number>; models: string[]; generated_at: string | null };
   built_at: string;
 }
 
@@ -63,6 +63,17 @@ export function aboutData(meta: SiteMetaLike): HTMLElement {
   );
 }
 
+/** How much of the catalogue has LLM picks; each rebuild adds the next series within the day's LLM allowance. */
+export function coverage(llmSeries: number, allSeries: number): string {
+  const share = allSeries > 0 ? Math.min(100, (100 * llmSeries) / allSeries) : 0;
+  const percent = share > 0 && share < 1 ? "under 1" : String(Math.floor(share));
+  const rest =
+    llmSeries >= allSeries
+      ? "Every series in the catalogue has them."
+      : "Each rebuild adds the next most popular series, as far as the day's language-model allowance goes; the others are ranked live.";
+  return `${llmSeries.toLocaleString("en")} of ${allSeries.toLocaleString("en")} series (${percent}%) have picks chosen by the language model. ${rest}`;
+}
+
 export function aboutModels(meta: SiteMetaLike): HTMLElement {
   const p = meta.picks;
   const llm = p.sources.llm ?? 0;
@@ -84,6 +95,7 @@ export function aboutModels(meta: SiteMetaLike): HTMLElement {
       row("Story vectors", meta.embedder ? `${meta.embedder.id}, ${meta.embedder.dims} dimensions, shipped as 8-bit integers` : "none in this build"),
       row("Vectors shipped", `${meta.vectors.movies.toLocaleString("en")} movies, ${meta.vectors.series.toLocaleString("en")} series`),
       row("Language model picks", picks),
+      llm > 0 && p.llm_series !== undefined ? row("Coverage", coverage(p.llm_series, meta.catalog.counts.series)) : null,
       row("Live ranking", "In your browser: cosine similarity of the story vectors, shared genres, popularity and rating; reasons written from the data."),
     ),
   );

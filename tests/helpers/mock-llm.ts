@@ -1,6 +1,8 @@
 // An OpenAI/Groq-compatible chat server on 127.0.0.1 for tests and benchmarks: answers
 // POST /openai/v1/chat/completions (Groq's path) and /v1/chat/completions (everyone else's)
-// from a script of responses, and records every request it receives.
+// from a script of responses, and records every request it receives. It sends the CORS headers
+// a browser-callable provider sends (Groq's API does), and answers preflights, so the page can
+// call it directly with a visitor's key.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GroqChatClient, type LlmClientOptions } from "../../loaders/llm/client.ts";
@@ -45,6 +47,8 @@ export interface MockLlm {
   /** Base URL in the OpenAI-compatible shape: `${url}/v1`. */
   openaiBaseURL: string;
   requests: RecordedRequest[];
+  /** CORS preflights (OPTIONS) received, with the origin and the headers they asked for. */
+  preflights: { origin: string | undefined; headers: string | undefined }[];
   /** Queue responses, served in order before the default responder. */
   script(...responses: MockResponse[]): void;
   setDefault(responder: Responder): void;
@@ -52,6 +56,9 @@ export interface MockLlm {
 }
 
 const CHAT_PATHS = new Set(["/openai/v1/chat/completions", "/v1/chat/completions"]);
+
+/** What Groq's API sends to browsers: any origin may read the answer (the key is the credential). */
+const CORS = { "access-control-allow-origin": "*", "access-control-expose-headers": "retry-after, x-ratelimit-remaining-requests, x-ratelimit-reset-requests" };
 
 export function completion(content: string, model = "mock-model", usage = { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 }) {
   return {
@@ -73,10 +80,26 @@ export function candidateIdsIn(request: RecordedRequest): number[] {
   return (parsed.candidates ?? []).map((c) => c.id);
 }
 
-/** Answers every rerank request with its first `n` candidates, each with a short reason. */
+/** Whether a request is a proposal call (lib/proposals.ts) rather than a rerank. */
+export function isProposalRequest(request: RecordedRequest): boolean {
+  const format = request.body.response_format;
+  if (format?.json_schema) return format.json_schema.name === "marquee_proposals";
+  return /"proposals"/.test(request.body.messages.find((m) => m.role === "system")?.content ?? "");
+}
+
+/** A proposal call's answer naming these films. */
+export function proposalsAnswer(proposals: { title: string; year: number | null }[]): MockResponse {
+  return { content: JSON.stringify({ proposals }) };
+}
+
+/**
+ * Answers every rerank request with its first `n` candidates (in the order the prompt lists
+ * them), each with a short reason; proposal requests get `proposals` (none by default).
+ */
 export const echoFirstCandidates =
-  (n = 10): Responder =>
+  (n = 10, proposals: { title: string; year: number | null }[] = []): Responder =>
   (request) => {
+    if (isProposalRequest(request)) return proposalsAnswer(proposals);
     const ids = candidateIdsIn(request).slice(0, n);
     return { content: JSON.stringify({ picks: ids.map((id) => ({ id, reason: `Mock reason for ${id}.` })) }) };
   };
@@ -106,14 +129,21 @@ function drip(res: ServerResponse, body: Buffer, intervalMs: number): void {
 export async function startMockLlm(defaultResponder: Responder = echoFirstCandidates()): Promise<MockLlm> {
   const queue: MockResponse[] = [];
   const requests: RecordedRequest[] = [];
+  const preflights: MockLlm["preflights"] = [];
   let responder = defaultResponder;
   const pending = new Set<ServerResponse>();
 
   const server: Server = createServer(async (req, res) => {
     const path = (req.url ?? "").split("?")[0];
     const text = await readBody(req);
+    if (req.method === "OPTIONS" && CHAT_PATHS.has(path)) {
+      preflights.push({ origin: req.headers.origin, headers: req.headers["access-control-request-headers"] });
+      res.writeHead(204, { ...CORS, "access-control-allow-methods": "POST, OPTIONS", "access-control-allow-headers": "authorization, content-type", "access-control-max-age": "600" });
+      res.end();
+      return;
+    }
     if (req.method !== "POST" || !CHAT_PATHS.has(path)) {
-      res.writeHead(404, { "content-type": "application/json" });
+      res.writeHead(404, { "content-type": "application/json", ...CORS });
       res.end(JSON.stringify({ error: { message: `mock has no route ${req.method} ${path}` } }));
       return;
     }
@@ -138,7 +168,7 @@ export async function startMockLlm(defaultResponder: Responder = echoFirstCandid
     if (res.destroyed) return;
     const body = spec.body ?? completion(spec.content ?? "", recorded.body.model, spec.usage);
     const payload = typeof body === "string" ? body : JSON.stringify(body);
-    res.writeHead(spec.status ?? 200, { "content-type": "application/json", ...spec.headers });
+    res.writeHead(spec.status ?? 200, { "content-type": "application/json", ...CORS, ...spec.headers });
     if (spec.dripBodyMs) return drip(res, Buffer.from(payload), spec.dripBodyMs);
     res.end(payload);
   });
@@ -150,6 +180,7 @@ export async function startMockLlm(defaultResponder: Responder = echoFirstCandid
     groqBaseURL: `${url}/openai/v1`,
     openaiBaseURL: `${url}/v1`,
     requests,
+    preflights,
     script: (...responses) => queue.push(...responses),
     setDefault: (next) => {
       responder = next;

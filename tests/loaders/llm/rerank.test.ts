@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { LlmClientOptions } from "../../../loaders/llm/client.ts";
 import { ManualClock } from "../../../loaders/llm/pacing.ts";
 import { DEFAULT_BUDGET, buildRerankPrompt, systemMessage } from "../../../lib/prompt.ts";
+import { shuffledForPrompt } from "../../../lib/llm-fusion.ts";
 import { rerank } from "../../../loaders/llm/rerank.ts";
 import { validatePicks } from "../../../lib/rerank-output.ts";
 import { CANDIDATES, candidate, rerankInput } from "../../helpers/rerank-fixture.ts";
@@ -38,19 +39,29 @@ const options = (extra: Parameters<typeof rerank>[1] = {}) => ({ client: client(
 const answer = (picks: unknown) => ({ content: JSON.stringify({ picks }) });
 
 describe("rerank with an LLM", () => {
-  it("returns the model's picks in its order, ranked, with its reasons", async () => {
-    mock.script(answer([
+  const twoPicks = () =>
+    answer([
       { id: 103, reason: "A cartel story like Breaking Bad." },
       { id: 101, reason: "A chemistry teacher turns criminal, as in Breaking Bad." },
-    ]));
+    ]);
+
+  it("fuses the model's order with the deterministic one, ranked, keeping the model's reasons", async () => {
+    mock.script(twoPicks());
     const result = await rerank(rerankInput({ limit: 2 }), options());
     expect(result.source).toBe("llm");
     expect(result.model).toBe("openai/gpt-oss-20b");
+    // 101 leads the deterministic order and is the model's second: the fusion keeps it first.
     expect(result.picks).toEqual([
-      { id: 103, rank: 1, reason: "A cartel story like Breaking Bad." },
-      { id: 101, rank: 2, reason: "A chemistry teacher turns criminal, as in Breaking Bad." },
+      { id: 101, rank: 1, reason: "A chemistry teacher turns criminal, as in Breaking Bad." },
+      { id: 103, rank: 2, reason: "A cartel story like Breaking Bad." },
     ]);
     expect(result.dropped).toEqual({ unknown_ids: 0, duplicates: 0, empty_reasons: 0 });
+  });
+
+  it("follows the model's order when the fusion weight favours it", async () => {
+    mock.script(twoPicks());
+    const result = await rerank(rerankInput({ limit: 2 }), options({ fusionWeight: 10 }));
+    expect(result.picks.map((p) => p.id)).toEqual([103, 101]);
   });
 
   it("sends a strict json_schema response_format for gpt-oss models", async () => {
@@ -74,7 +85,10 @@ describe("rerank with an LLM", () => {
     expect(system.content).toMatch(/untrusted/);
     expect(user.content.match(/<data>/g)).toHaveLength(1);
     expect(user.content.match(/<\/data>/g)).toHaveLength(1);
-    expect(candidateIdsIn(mock.requests[0])).toEqual(CANDIDATES.map((c) => c.id));
+    // Every candidate, in the selection's seeded shuffle rather than the pipeline's order.
+    const shown = candidateIdsIn(mock.requests[0]);
+    expect([...shown].sort()).toEqual(CANDIDATES.map((c) => c.id).sort());
+    expect(shown).toEqual(shuffledForPrompt(rerankInput({ filters: { genres: ["Crime"], yearFrom: 1990 } })).candidates.map((c) => c.id));
     expect(user.content).toContain('"filters":{"genres":["Crime"],"yearFrom":1990}');
     expect(user.content).toContain("Breaking Bad");
   });
@@ -83,7 +97,7 @@ describe("rerank with an LLM", () => {
     mock.script({ content: "Sure! Here are picks: {picks: [101" }, answer([{ id: 101, reason: "Chemistry teacher turned criminal." }]));
     const result = await rerank(rerankInput(), options());
     expect(result.source).toBe("llm");
-    expect(result.picks.map((p) => p.id)).toEqual([101]);
+    expect(result.picks[0]).toEqual({ id: 101, rank: 1, reason: "Chemistry teacher turned criminal." });
     expect(mock.requests).toHaveLength(2);
     const repair = mock.requests[1].body.messages;
     expect(repair.at(-2)).toMatchObject({ role: "assistant", content: "Sure! Here are picks: {picks: [101" });
@@ -110,8 +124,11 @@ describe("rerank with an LLM", () => {
       { id: 104, reason: "Family drama." },
     ]));
     const result = await rerank(rerankInput(), options());
-    expect(result.picks.map((p) => p.id)).toEqual([101, 104]);
-    expect(result.picks.map((p) => p.rank)).toEqual([1, 2]);
+    // The two usable picks keep their reasons; the deterministic ranker fills the third place.
+    expect(result.picks.map((p) => p.id)).toEqual([101, 104, 102]);
+    expect(result.picks.map((p) => p.rank)).toEqual([1, 2, 3]);
+    expect(result.picks.slice(0, 2).map((p) => p.reason)).toEqual(["Chemistry teacher.", "Family drama."]);
+    expect(result.picks[2].reason).not.toMatch(/Again|Not a candidate/);
     expect(result.dropped).toEqual({ unknown_ids: 1, duplicates: 1, empty_reasons: 1 });
   });
 
@@ -153,7 +170,8 @@ describe("rerank with an LLM", () => {
         }),
       });
       const result = await rerank(input(), options());
-      expect(result.picks).toEqual([{ id: 106, rank: 1, reason: "Trojan fits the theme." }]);
+      expect(result.picks[0]).toEqual({ id: 106, rank: 1, reason: "Trojan fits the theme." });
+      expect(result.picks.every((p) => p.id !== 999 && p.reason !== "hacked")).toBe(true);
       expect(result.dropped?.unknown_ids).toBe(1);
       expect(Object.keys(result).sort()).toEqual(["dropped", "generated_at", "model", "picks", "source"]);
     });

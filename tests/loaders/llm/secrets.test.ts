@@ -77,9 +77,8 @@ describe("a key the server echoes", () => {
     const result = await rerank(rerankInput(), { client: client(), cacheDir: cacheRoot, log });
     expect(result.source).toBe("llm");
     expect(result.picks).toHaveLength(3);
-    expect(result.picks[0].reason).toBe("Token [redacted] fits.");
-    expect(result.picks[1].reason).toBe("Key [redacted] fits too.");
-    expect(result.picks[2].reason).toBe("Spelled [redacted] in escapes.");
+    // The fused order differs from the model's; all three of its picks make the list.
+    expect(result.picks.map((p) => p.reason).sort()).toEqual(["Key [redacted] fits too.", "Spelled [redacted] in escapes.", "Token [redacted] fits."]);
     const everything = [JSON.stringify(result), cacheText(), ...lines].join("\n");
     expect(everything).not.toContain(FAKE_KEY);
     expect(everything).not.toContain(escaped(FAKE_KEY));

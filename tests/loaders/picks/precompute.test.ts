@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -67,8 +67,9 @@ describe("precomputePicks", () => {
     expect(mock.requests).toHaveLength(5);
     expect(stats).toMatchObject({ series: 5, llm: 5, fallback: 0, calls: 5, cacheHits: 0, skipped: 0 });
     expect(rows).toHaveLength(15);
-    expect(rows[0]).toMatchObject({ series_id: 1, rank: 1, movie_id: CANDIDATES[0].id, source: "llm", model: "openai/gpt-oss-20b", reason: `Mock reason for ${CANDIDATES[0].id}.` });
-    expect(rows[0].similarity).toBeCloseTo(0.79);
+    expect(rows[0]).toMatchObject({ series_id: 1, rank: 1, source: "llm", model: "openai/gpt-oss-20b", reason: `Mock reason for ${rows[0].movie_id}.` });
+    const position = CANDIDATES.findIndex((c) => c.id === rows[0].movie_id);
+    expect(rows[0].similarity).toBeCloseTo(0.8 - position * 0.1 - 0.01);
     expect(Date.parse(rows[0].generated_at!)).not.toBeNaN();
   });
 
@@ -142,6 +143,56 @@ describe("precomputePicks", () => {
   });
 });
 
+describe("covering the whole catalogue across runs", () => {
+  const ledgerFile = () => path.join(work, "llm", "precompute-usage.json");
+  const cover = (limits: { requestsPerDay: number; tokensPerDay: number }) =>
+    run([1], { moreSeriesIds: [2, 3, 4, 5], dailyLimits: limits });
+
+  it("gives the always-covered series picks, and the rest LLM picks only while today's requests last", async () => {
+    const { rows, stats } = await cover({ requestsPerDay: 3, tokensPerDay: 1e9 });
+    expect(mock.requests).toHaveLength(3);
+    expect([...new Set(rows.map((r) => r.series_id))]).toEqual([1, 2, 3]);
+    expect(rows.every((r) => r.source === "llm")).toBe(true);
+    expect(stats.coverage).toEqual({ llm: 3, of: 5 });
+    expect(stats.today).toEqual({ requests: 3, tokens: 360 });
+    expect(lines.filter((l) => l.includes("LLM off for the rest of this run"))).toHaveLength(1);
+    expect(lines.some((l) => /LLM picks for 3 of 5 series/.test(l))).toBe(true);
+  });
+
+  it("shares the allowance between the runs of one day: a second run asks nothing and keeps what the first got", async () => {
+    await cover({ requestsPerDay: 3, tokensPerDay: 1e9 });
+    mock.requests.length = 0;
+    const { rows, stats } = await cover({ requestsPerDay: 3, tokensPerDay: 1e9 });
+    expect(mock.requests).toHaveLength(0);
+    expect([...new Set(rows.map((r) => r.series_id))]).toEqual([1, 2, 3]);
+    expect(stats.cacheHits).toBe(3);
+  });
+
+  it("carries on with the next series in order on the next day, until the catalogue is covered", async () => {
+    await cover({ requestsPerDay: 3, tokensPerDay: 1e9 });
+    const stored = JSON.parse(readFileSync(ledgerFile(), "utf8"));
+    writeFileSync(ledgerFile(), JSON.stringify({ ...stored, day: "2000-01-01" }));
+    mock.requests.length = 0;
+    const { rows, stats } = await cover({ requestsPerDay: 3, tokensPerDay: 1e9 });
+    expect(mock.requests).toHaveLength(2);
+    expect([...new Set(rows.map((r) => r.series_id))]).toEqual([1, 2, 3, 4, 5]);
+    expect(stats.coverage).toEqual({ llm: 5, of: 5 });
+  });
+
+  it("stops at today's token allowance too", async () => {
+    // The mock reports 120 tokens a call: the third call would start past 250.
+    const { stats } = await cover({ requestsPerDay: 100, tokensPerDay: 250 });
+    expect(mock.requests).toHaveLength(3);
+    expect(stats.coverage.llm).toBe(3);
+    expect(stats.llmStopped).toMatch(/LLM_PRECOMPUTE_TOKENS_PER_DAY/);
+  });
+
+  it("without an LLM, writes fallback picks for the always-covered series only", async () => {
+    const { rows } = await run([1, 2], { client: null, moreSeriesIds: [3, 4, 5] });
+    expect([...new Set(rows.map((r) => r.series_id))]).toEqual([1, 2]);
+  });
+});
+
 describe("picks Parquet", () => {
   const row = (over: Partial<PickRow> = {}): PickRow => ({
     series_id: 1,
@@ -194,8 +245,12 @@ describe("precompute over a small catalogue (engine shortlist, mock LLM)", () =>
       await writePicksParquet(rows, file);
       const back = await readPicksParquet(file);
       expect(back).toHaveLength(12);
-      expect(back.filter((r) => r.series_id === 201).map((r) => r.movie_id)).toEqual([101, 102, 112]);
-      expect(back.every((r) => r.source === "llm" && r.reason.startsWith("Mock reason"))).toBe(true);
+      const for201 = back.filter((r) => r.series_id === 201).map((r) => r.movie_id);
+      expect(for201).toHaveLength(3);
+      expect(input.candidates.map((c) => c.id)).toEqual(expect.arrayContaining(for201));
+      // The fusion keeps the model's reasons; a pick it adds from the built-in order has a data-based one.
+      expect(back.every((r) => r.source === "llm" && r.reason.length > 0 && (!r.reason.startsWith("Mock reason") || r.reason === `Mock reason for ${r.movie_id}.`))).toBe(true);
+      for (const id of seriesIds) expect(back.some((r) => r.series_id === id && r.reason === `Mock reason for ${r.movie_id}.`)).toBe(true);
     } finally {
       engine.close();
     }
