@@ -1,5 +1,6 @@
 // The Recommend page's input state and its URL form, so a link reproduces the results.
-// Filters use filters.ts's parameter names; the chosen series are `series=<id>`. Pure and
+// Filters use filters.ts's parameter names; the chosen series are `series=<id>`, a "more like
+// this" start movie `movie=<id>`. Pure and
 // browser-safe; a URL is whatever a visitor pasted, so nothing here throws.
 import { filtersFromSearchParams, filtersToSearchParams, type Filters } from "./filters.ts";
 
@@ -7,11 +8,14 @@ export interface RecommendState {
   seriesIds: number[];
   /** Chosen series marked as favourites (love, not just like); they weigh more. */
   favourites?: number[];
+  /** A movie the list starts from ("more like this"), with or instead of the series. */
+  movie?: number;
   filters: Filters;
 }
 
 export const SERIES_PARAM = "series";
 export const FAVOURITE_PARAM = "fav";
+export const MOVIE_PARAM = "movie";
 
 /** What one link may carry; a longer list is cut, and the cut is reported. */
 export const URL_LIMITS = { series: 20, excludedIds: 5000, textChars: 100 } as const;
@@ -49,6 +53,10 @@ export function stateFromSearch(search: string, vocabulary: Vocabulary): ParsedS
   if (known.length > seriesIds.length) ignored.push(`${known.length - seriesIds.length} series past the first ${URL_LIMITS.series}`);
   const chosen = new Set(seriesIds);
   const favourites = positiveIntegers(params.getAll(FAVOURITE_PARAM)).filter((id) => chosen.has(id));
+  // One start movie; a link naming several (or an unknown one) keeps the first this catalogue has.
+  const movies = positiveIntegers(params.getAll(MOVIE_PARAM));
+  const movie = movies.find((id) => vocabulary.movieIds.has(id));
+  for (const id of movies) if (id !== movie && ignored.length < URL_LIMITS.series) ignored.push(vocabulary.movieIds.has(id) ? `movie ${id} (one start movie at a time)` : `movie ${id}`);
   const filters = filtersFromSearchParams(params);
   const keep = (values: string[] | undefined, valid: readonly string[], kind: string): string[] | undefined => {
     if (!values) return undefined;
@@ -83,7 +91,7 @@ export function stateFromSearch(search: string, vocabulary: Vocabulary): ParsedS
     if (known.length) filters.excludeIds = known;
     else delete filters.excludeIds;
   }
-  return { state: { seriesIds, ...(favourites.length ? { favourites } : {}), filters }, ignored };
+  return { state: { seriesIds, ...(favourites.length ? { favourites } : {}), ...(movie !== undefined ? { movie } : {}), filters }, ignored };
 }
 
 /** The query string for a state (without "?"); defaults are left out to keep links short. */
@@ -91,5 +99,6 @@ export function stateToSearch(state: RecommendState): string {
   const params = new URLSearchParams();
   for (const id of state.seriesIds) params.append(SERIES_PARAM, String(id));
   for (const id of state.favourites ?? []) if (state.seriesIds.includes(id)) params.append(FAVOURITE_PARAM, String(id));
+  if (state.movie !== undefined) params.set(MOVIE_PARAM, String(state.movie));
   return filtersToSearchParams(state.filters, params).toString();
 }

@@ -1,7 +1,10 @@
-// npm run recommend -- --series "Breaking Bad" [options]: movie picks for the series you love.
+// npm run recommend -- --series "Breaking Bad" [options]: movie picks for the series you love
+// (or --movie "Heat": movies like one movie), reshaped by likes and dislikes, minus what you saw.
 // Exit codes: 0 picks printed (possibly none), 1 runtime failure (unknown series, bad data),
 // 2 bad command-line arguments.
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { HistoryFormatError, matchHistory, parseHistoryFile, yearOf, MovieLookupError, type Movie } from "../lib/index.ts";
 import type { Filters } from "../lib/filters.ts";
 import { FilterError } from "../lib/filters.ts";
 import { RESULT_LIMIT } from "../lib/pipeline.ts";
@@ -25,6 +28,7 @@ const MAX_SERIES_CHARS = 200;
 const YEARS = { min: 1870, max: 2100 };
 
 const USAGE = `Usage: npm run recommend -- --series NAME|ID [--series ...] [options]
+       npm run recommend -- --movie TITLE|ID [options]
 
   --series NAME|ID     a series you love (repeatable; name is case-insensitive);
                        NAME:WEIGHT gives it a weight, e.g. "Breaking Bad:2" (default 1)
@@ -35,7 +39,12 @@ const USAGE = `Usage: npm run recommend -- --series NAME|ID [--series ...] [opti
   --min-popularity N   TMDB popularity at least N
   --min-votes N        at least N votes
   --years FROM-TO      release years, e.g. 1990-2020, 1990- or -2020, or one year
+  --movie TITLE|ID     start from this movie (more like this); "Heat (1995)" picks the year
   --exclude ID         leave out this movie id (repeatable)
+  --exclude-file FILE  leave out the movies in FILE: one id per line, or a history export
+                       (Letterboxd, Trakt, IMDb or Netflix), matched by TMDB id or title and year
+  --like ID            a movie you liked: the list moves toward it (repeatable)
+  --dislike ID         a movie you disliked: the list moves away from it, and leaves it out (repeatable)
   --limit N            number of picks (default ${RESULT_LIMIT}, at most ${MAX_LIMIT})
   --catalog DIR        catalogue directory (default: the active catalogue)
   --all-ages           include titles flagged adult (default: age-appropriate only)
@@ -47,6 +56,10 @@ class UsageError extends Error {}
 
 interface CliOptions {
   series: string[];
+  movie?: string;
+  excludeFile?: string;
+  likes: number[];
+  dislikes: number[];
   weights: number[];
   filters: Filters;
   limit: number;
@@ -104,6 +117,10 @@ function parseCli(argv: string[]): CliOptions | "help" {
         "min-votes": { type: "string" },
         years: { type: "string" },
         exclude: { type: "string", multiple: true },
+        "exclude-file": { type: "string" },
+        movie: { type: "string" },
+        like: { type: "string", multiple: true },
+        dislike: { type: "string", multiple: true },
         limit: { type: "string" },
         catalog: { type: "string" },
         "all-ages": { type: "boolean" },
@@ -118,7 +135,10 @@ function parseCli(argv: string[]): CliOptions | "help" {
   const v = parsed.values;
   if (v.help) return "help";
   const named = (v.series ?? []).map((s) => s.trim()).filter(Boolean);
-  if (named.length === 0) throw new UsageError("give at least one --series (a name or a TMDB id)");
+  const movie = v.movie?.trim();
+  if (v.movie !== undefined && !movie) throw new UsageError("--movie needs a title or a TMDB id");
+  if (movie && movie.length > MAX_SERIES_CHARS) throw new UsageError(`--movie takes a title of at most ${MAX_SERIES_CHARS} characters, got ${movie.length}: "${quoteStart(movie)}"`);
+  if (named.length === 0 && !movie) throw new UsageError("give at least one --series (a name or a TMDB id) or a --movie");
   const tooLong = named.find((s) => s.length > MAX_SERIES_CHARS);
   if (tooLong) throw new UsageError(`--series takes a name of at most ${MAX_SERIES_CHARS} characters, got ${tooLong.length}: "${quoteStart(tooLong)}"`);
   // "Name:2" carries a weight; a colon inside a name ("Avatar: The Last Airbender") does not.
@@ -132,7 +152,7 @@ function parseCli(argv: string[]): CliOptions | "help" {
     if (s.weight !== undefined && flagWeights[i] !== undefined) throw new UsageError(`--series "${quoteStart(named[i])}" has a weight and a --weight; give one`);
     return s.weight ?? flagWeights[i] ?? 1;
   });
-  if (!weights.some((w) => w > 0)) throw new UsageError("give at least one series a weight above 0");
+  if (named.length > 0 && !weights.some((w) => w > 0)) throw new UsageError("give at least one series a weight above 0");
   const series = parsedSeries.map((s) => s.query);
   const mode = v["genre-mode"];
   if (mode !== undefined && mode !== "any" && mode !== "all") throw new UsageError(`--genre-mode must be "any" or "all", got "${mode}"`);
@@ -148,8 +168,13 @@ function parseCli(argv: string[]): CliOptions | "help" {
   const minVotes = number("min-votes", v["min-votes"], { integer: true });
   if (minVotes !== undefined) filters.minVotes = minVotes;
   if (v.exclude?.length) filters.excludeIds = v.exclude.map((id) => number("exclude", id, { integer: true, min: 1 })!);
+  const ids = (name: string, values: string[] | undefined) => (values ?? []).map((id) => number(name, id, { integer: true, min: 1 })!);
   return {
     series,
+    ...(movie ? { movie } : {}),
+    ...(v["exclude-file"] !== undefined ? { excludeFile: v["exclude-file"] } : {}),
+    likes: ids("like", v.like),
+    dislikes: ids("dislike", v.dislike),
     weights,
     filters,
     limit: number("limit", v.limit, { integer: true, min: 1, max: MAX_LIMIT }) ?? RESULT_LIMIT,
@@ -170,10 +195,11 @@ function pad(text: string, width: number): string {
   return t.padEnd(width);
 }
 
-function formatTable(result: Recommendation): string {
+function formatTable(result: Recommendation, likedTitles: ReadonlyMap<number, string>): string {
   const lines: string[] = [];
   const names = result.series.map((s) => `${clean(s.name)}${s.year ? ` (${s.year})` : ""}`).join(", ");
-  lines.push(`Movies for fans of ${names}`);
+  const start = result.movie ? `${clean(result.movie.title)}${result.movie.year ? ` (${result.movie.year})` : ""}` : null;
+  lines.push(start && names ? `Movies like ${start}, for fans of ${names}` : start ? `Movies like ${start}` : `Movies for fans of ${names}`);
   lines.push(
     result.source === "llm"
       ? `Ranked by ${clean(result.model ?? "the LLM")}; ${result.counts.matching} movies matched the filters.`
@@ -193,18 +219,57 @@ function formatTable(result: Recommendation): string {
       const names = p.because.map((id) => result.series.find((s) => s.id === id)?.name).filter((n): n is string => Boolean(n));
       lines.push(`     Because you like ${clean(names.join(" and "))}`);
     }
+    const liked = (p.liked ?? []).map((id) => likedTitles.get(id)).filter((t): t is string => Boolean(t));
+    if (liked.length) lines.push(`     Because you liked ${clean(liked.slice(0, 2).join(" and "))}`);
     lines.push(`     ${clean(p.reason)}`);
   }
   return lines.join("\n");
 }
 
-function toJson(result: Recommendation): object {
+function toJson(result: Recommendation, withLikes: boolean): object {
   return {
     series: result.series,
+    ...(result.movie ? { movie: result.movie } : {}),
     source: result.source,
     model: result.model,
-    picks: result.picks.map(({ id, title, year, genres, popularity, similarity, reason, because }) => ({ id, title, year, genres, popularity, similarity, reason, because: because ?? [] })),
+    picks: result.picks.map(({ id, title, year, genres, popularity, similarity, reason, because, liked }) => ({
+      id,
+      title,
+      year,
+      genres,
+      popularity,
+      similarity,
+      reason,
+      because: because ?? [],
+      ...(withLikes ? { liked: liked ?? [] } : {}),
+    })),
   };
+}
+
+/** More than any history export or id list a person keeps; the error then says so instead of reading on. */
+const MAX_EXCLUDE_FILE_BYTES = 20_000_000;
+
+/**
+ * The movie ids an --exclude-file names: one id per line (blank lines and # comments allowed),
+ * or any history export lib/history/ reads, matched against the catalogue. What could not be
+ * matched is reported on stderr, and left in the list.
+ */
+async function excludedByFile(file: string, movies: readonly Movie[], log: (line: string) => void): Promise<number[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`--exclude-file ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+  }
+  if (text.length > MAX_EXCLUDE_FILE_BYTES) throw new UsageError(`--exclude-file ${file}: larger than ${MAX_EXCLUDE_FILE_BYTES.toLocaleString("en")} characters`);
+  const lines = text.split(/\r?\n/).map((line) => line.replace(/#.*/, "").trim()).filter(Boolean);
+  if (lines.length > 0 && lines.every((line) => /^\d+$/.test(line))) return lines.map(Number);
+  const history = parseHistoryFile(file, text);
+  const report = matchHistory([history], { movies: movies.map((m) => ({ id: m.id, title: m.title, year: yearOf(m.release_date), popularity: m.popularity })), series: [] });
+  const ids = report.matched.filter((m) => m.entry.kind === "movie").map((m) => m.id);
+  const notFound = report.notFound.filter((e) => e.kind === "movie").length;
+  log(`--exclude-file ${file} (${history.format}): ${ids.length} movies excluded, ${report.ambiguous.length} ambiguous (kept), ${notFound} not in the catalogue`);
+  return ids;
 }
 
 async function main(): Promise<number> {
@@ -223,8 +288,23 @@ async function main(): Promise<number> {
   const deadlineMs = numberSetting("LLM_TIMEOUT_MS", DEFAULT_TIMEOUT_MS) + INTERACTIVE_MARGIN_MS;
   const engine = await openEngine({ catalogDir: options.catalog, rerank: { deadlineMs } });
   try {
-    const result = await engine.recommend({ series: options.series, weights: options.weights, filters: options.filters, limit: options.limit, useLlm: options.useLlm });
-    process.stdout.write(options.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : `${formatTable(result)}\n`);
+    const filters = { ...options.filters };
+    if (options.excludeFile) {
+      const fromFile = await excludedByFile(options.excludeFile, engine.catalog.movies, (line) => process.stderr.write(`${clean(line)}\n`));
+      filters.excludeIds = [...new Set([...(filters.excludeIds ?? []), ...fromFile])];
+    }
+    const result = await engine.recommend({
+      series: options.series,
+      weights: options.weights,
+      filters,
+      limit: options.limit,
+      useLlm: options.useLlm,
+      ...(options.movie ? { movie: options.movie } : {}),
+      ...(options.likes.length ? { likes: options.likes } : {}),
+      ...(options.dislikes.length ? { dislikes: options.dislikes } : {}),
+    });
+    const likedTitles = new Map(options.likes.map((id) => [id, engine.catalog.movies.find((m) => m.id === id)?.title ?? String(id)]));
+    process.stdout.write(options.json ? `${JSON.stringify(toJson(result, options.likes.length > 0), null, 2)}\n` : `${formatTable(result, likedTitles)}\n`);
     return 0;
   } finally {
     engine.close();
@@ -235,7 +315,7 @@ try {
   process.exitCode = await main();
 } catch (error) {
   const known = error instanceof SeriesLookupError || error instanceof FilterError || error instanceof RecommendError || error instanceof ShortlistError ||
-    error instanceof CatalogStoreError;
+    error instanceof CatalogStoreError || error instanceof MovieLookupError || error instanceof HistoryFormatError || error instanceof UsageError;
   // Messages can quote catalogue text ("Closest: ..."), which is untrusted.
   const text = known ? clean((error as Error).message) : clean((error as Error).stack ?? String(error), { keepNewlines: true });
   process.stderr.write(`recommend: ${text}\n`);

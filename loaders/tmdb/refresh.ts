@@ -1,5 +1,6 @@
 // The refresh job: the most popular movies and series from TMDB's discover endpoints, then each
-// title's details (keywords, credits: ./details.ts), normalised into a catalogue and written
+// title's details (keywords, credits: ./details.ts) and each movie's watch providers
+// (./providers.ts), normalised into a catalogue and written
 // atomically. Nothing is written until every discover request has succeeded, so a failed
 // refresh leaves the previous catalogue as it was.
 import { normaliseMovie, normaliseSeries, type CatalogMeta, type Genre, type Movie, type Series } from "../../lib/catalog.ts";
@@ -7,6 +8,7 @@ import { booleanSetting, catalogDir, numberSetting, setting } from "../shared/co
 import { writeCatalog } from "../catalog/store.ts";
 import { TmdbClient, type TmdbClientOptions, type TmdbRetryEvent } from "./client.ts";
 import { addTmdbDetails, type DetailsReport } from "./details.ts";
+import { addWatchProviders, watchRegions, type ProvidersReport } from "./providers.ts";
 import { collectTopTitles, type CollectContext, type KindSpec, type TopTitles } from "./top-titles.ts";
 import { parseMovieResult, parseTvResult } from "./types.ts";
 
@@ -35,6 +37,12 @@ export interface RefreshOptions {
   detailsMaxAgeDays?: number;
   /** Log details progress every this many titles; default 500. */
   detailsProgressEvery?: number;
+  /** Regions whose watch providers to fetch (one request per movie not cached); default TMDB_WATCH_REGIONS or US,GB,DE,FR; empty: none. */
+  watchRegions?: readonly string[];
+  /** Cache of the providers; default <cacheDir()>/tmdb-providers. */
+  providersCacheDir?: string;
+  /** Cached providers older than this many days are fetched again; default 30. */
+  providersMaxAgeDays?: number;
 }
 
 export interface RefreshResult {
@@ -99,6 +107,7 @@ export async function refreshFromTmdb(options: RefreshOptions = {}): Promise<Ref
   const seriesTarget = positiveCount("series", options.series ?? numberSetting("TMDB_SERIES_COUNT", 1500));
   const language = checkLanguage(options.language ?? setting("TMDB_LANGUAGE") ?? "en-US");
   const withDetails = options.details ?? booleanSetting("TMDB_DETAILS", true);
+  const regions = options.watchRegions ? [...options.watchRegions] : watchRegions();
   const client = TmdbClient.fromEnv({ onRetry: retryLogger(log), ...options.client });
   // On the first failure every request still queued or in flight is cancelled.
   const failed = new AbortController();
@@ -111,6 +120,7 @@ export async function refreshFromTmdb(options: RefreshOptions = {}): Promise<Ref
   let series: TopTitles<Series>;
   let languageNames: Record<string, string>;
   let details: DetailsReport | undefined;
+  let providers: ProvidersReport | undefined;
   try {
     const [movieGenres, tvGenres, names] = await Promise.all([
       client.genres("movie", signal),
@@ -136,6 +146,21 @@ export async function refreshFromTmdb(options: RefreshOptions = {}): Promise<Ref
     } else {
       log(`details: off${options.details === false ? "" : " (TMDB_DETAILS=0)"}: the catalogue gets no keywords or credits`);
     }
+    if (regions.length > 0) {
+      const watched = await addWatchProviders(movies.rows, {
+        client,
+        regions,
+        log,
+        signal,
+        cacheDir: options.providersCacheDir,
+        maxAgeDays: options.providersMaxAgeDays,
+        progressEvery: options.detailsProgressEvery,
+      });
+      movies = { ...movies, rows: watched.movies };
+      providers = watched.report;
+    } else {
+      log("providers: off (TMDB_WATCH_REGIONS empty): the catalogue gets no watch providers");
+    }
     signal.throwIfAborted();
   } catch (error) {
     failed.abort();
@@ -152,6 +177,7 @@ export async function refreshFromTmdb(options: RefreshOptions = {}): Promise<Ref
     language_names: languageNames,
     requests,
     ...(details ? { details } : {}),
+    ...(providers ? { providers } : {}),
   };
   await writeCatalog(dir, { movies: movies.rows, series: series.rows, meta });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -245,3 +245,27 @@ export function parseTvDetails(body: unknown, id: number): TmdbTvDetails {
     cast: billed(credits.cast),
   };
 }
+
+/**
+ * `/movie/{id}/watch/providers` (TMDB's copy of JustWatch's data): per region a watch-page
+ * link and the flatrate, rent and buy offers. Only the asked regions are kept; a region or an
+ * offer of the wrong shape reads as absent, a wrong id or a body without `results` is refused.
+ */
+export function parseWatchProvidersResponse(body: unknown, id: number, regions: readonly string[]): { links: Record<string, unknown>; offers: Record<string, unknown>[] } {
+  const answer = detailsBody(body, id);
+  if (!isRecord(answer.results)) throw new TmdbShapeError("missing `results` object");
+  const links: Record<string, unknown> = {};
+  const offers: Record<string, unknown>[] = [];
+  for (const region of regions) {
+    const entry = answer.results[region];
+    if (!isRecord(entry)) continue;
+    if (typeof entry.link === "string") links[region] = entry.link;
+    for (const kind of ["flatrate", "rent", "buy"] as const) {
+      const list = Array.isArray(entry[kind]) ? (entry[kind] as unknown[]) : [];
+      for (const item of list) {
+        if (isRecord(item) && typeof item.provider_name === "string") offers.push({ region, kind, provider: item.provider_name, logo_path: item.logo_path });
+      }
+    }
+  }
+  return { links, offers };
+}

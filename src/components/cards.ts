@@ -1,5 +1,7 @@
 // Result cards. Every piece of catalogue text goes in as a text node (see dom.ts).
+import { cardActions } from "./card-actions.js";
 import { h } from "./dom.js";
+import { cardProviders } from "./providers.js";
 import { languageName, tmdbImageUrl } from "./lib.bundle.js";
 import type { SiteMovie } from "./site-data.js";
 
@@ -12,6 +14,10 @@ export interface ResultItem {
   reason: string;
   /** Names of the chosen series this pick is there for, first the one whose share it fills (several series only). */
   because: string[];
+  /** The overview, fetched when the card's "Story" is first opened, when the movie does not carry it yet. */
+  story?: () => Promise<string>;
+  /** Titles of the liked movies that brought this pick ("Because you liked Heat"). */
+  liked?: string[];
 }
 
 const number = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
@@ -47,6 +53,23 @@ function stat(label: string, value: string, title?: string): HTMLElement {
   return h("div", { class: "stat", title }, h("dt", {}, label), h("dd", {}, value));
 }
 
+/** The "Story" disclosure; with only a loader, the text is fetched the first time it is opened. */
+function storyDetails(overview: string, load?: () => Promise<string>): HTMLElement | null {
+  if (overview) return h("details", { class: "overview" }, h("summary", {}, "Story"), h("p", {}, overview));
+  if (!load) return null;
+  const text = h("p", {}, "Loading the story…");
+  const details = h("details", { class: "overview" }, h("summary", {}, "Story"), text);
+  details.addEventListener(
+    "toggle",
+    () =>
+      void load().then(
+        (story) => text.replaceChildren(story || "The catalogue has no story for this movie."),
+        (error: unknown) => text.replaceChildren(`The story could not be loaded (${error instanceof Error ? error.message : String(error)}); close and open it to try again.`),
+      ),
+  );
+  return details;
+}
+
 export function resultCard(item: ResultItem): HTMLElement {
   const { movie } = item;
   const shared = new Set(item.sharedGenres);
@@ -73,8 +96,11 @@ export function resultCard(item: ResultItem): HTMLElement {
         item.similarity === null ? null : stat("Similarity", item.similarity.toFixed(2), "Cosine similarity of the story to your series (0 to 1)"),
       ),
       item.because.length ? h("p", { class: "because" }, `Because you like ${listNames(item.because)}`) : null,
+      item.liked?.length ? h("p", { class: "because liked" }, `Because you liked ${listNames(item.liked.slice(0, 2))}`) : null,
       h("p", { class: "reason" }, item.reason),
-      movie.overview ? h("details", { class: "overview" }, h("summary", {}, "Story"), h("p", {}, movie.overview)) : null,
+      storyDetails(movie.overview, item.story),
+      cardProviders(movie),
+      cardActions(movie),
     ),
   );
 }

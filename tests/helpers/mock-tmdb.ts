@@ -2,8 +2,8 @@
 // order, pagination, the 500-page cap (page > 500 is a 400, as on TMDB), totals per filtered
 // query, and the inclusive .gte/.lte date filters that leave undated titles out; genre lists;
 // languages; `/movie/{id}` and `/tv/{id}` details of the titles it serves, with keywords and
-// credits appended on request (metadata made up from the id); both authentication styles; and
-// faults injected per request.
+// credits appended on request (metadata made up from the id); `/movie/{id}/watch/providers`
+// (made up from the id too); both authentication styles; and faults injected per request.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { MOVIE_GENRES, TV_GENRES, type Genre } from "../../lib/catalog.ts";
@@ -53,6 +53,8 @@ export interface MockTmdbOptions {
    * request did not append), instead of mockDetails(kind, title). Null answers 404.
    */
   detailsFor?: (kind: MockKind, title: MockTitle) => Record<string, unknown> | null;
+  /** The `results` of a movie's watch providers, instead of mockWatchProviders(title). Null answers 404. */
+  providersFor?: (title: MockTitle) => Record<string, unknown> | null;
   /** Called with every request as it arrives, before it is answered. */
   onRequest?: (request: MockRequest) => void;
 }
@@ -234,6 +236,25 @@ export function mockDetails(kind: MockKind, title: MockTitle): Record<string, un
   };
 }
 
+const STREAMERS = ["Mockflix", "Prime Mock", "Disney Mock", "Canal Mock", "Sky Mock"];
+
+/**
+ * A movie's watch providers as TMDB answers them (`results` by region), made up from its id:
+ * every third movie streams nowhere; the others stream in US and GB, rent in DE, and also in
+ * JP (a region a refresh asks for rarely, to check it is left out).
+ */
+export function mockWatchProviders(title: MockTitle): Record<string, unknown> {
+  if (title.id % 3 === 0) return {};
+  const offer = (n: number) => ({ logo_path: `/logo${n}.jpg`, provider_id: 8 + n, provider_name: STREAMERS[n % STREAMERS.length], display_priority: n });
+  const link = (region: string) => `https://www.themoviedb.org/movie/${title.id}-mock/watch?locale=${region}`;
+  return {
+    US: { link: link("US"), flatrate: [offer(title.id % 5)], rent: [offer((title.id + 1) % 5)], buy: [offer((title.id + 1) % 5)] },
+    GB: { link: link("GB"), flatrate: [offer((title.id + 2) % 5)] },
+    DE: { link: link("DE"), rent: [offer(3)] },
+    JP: { link: link("JP"), flatrate: [offer(4)] },
+  };
+}
+
 // What `append_to_response` may add to a details body, per kind.
 const APPENDABLE: Record<MockKind, string[]> = { movie: ["keywords", "credits"], tv: ["keywords", "aggregate_credits"] };
 
@@ -327,6 +348,14 @@ export async function startMockTmdb(options: MockTmdbOptions = {}): Promise<Mock
     send(response, 200, answer);
   }
 
+  function watchProviders(id: number, response: ServerResponse) {
+    const index = (byId.movie ??= new Map(titles.movie.map((t) => [t.id, t])));
+    const title = index.get(id);
+    const results = title && (options.providersFor ? options.providersFor(title) : mockWatchProviders(title));
+    if (!results) return send(response, 404, { success: false, status_code: 34, status_message: "The resource you requested could not be found." });
+    send(response, 200, { id, results });
+  }
+
   function takeFault(path: string, page: number): MockFault | undefined {
     const entry = faults.find((f) => f.path === path && (f.page === undefined || f.page === page) && f.left > 0);
     if (!entry) return undefined;
@@ -371,6 +400,8 @@ export async function startMockTmdb(options: MockTmdbOptions = {}): Promise<Mock
     if (path === "/genre/movie/list") return send(response, 200, { genres: options.movieGenres ?? MOVIE_GENRES });
     if (path === "/genre/tv/list") return send(response, 200, { genres: options.tvGenres ?? TV_GENRES });
     if (path === "/configuration/languages") return send(response, 200, LANGUAGES);
+    const providers = /^\/movie\/(\d+)\/watch\/providers$/.exec(path);
+    if (providers) return watchProviders(Number(providers[1]), response);
     const detail = /^\/(movie|tv)\/(\d+)$/.exec(path);
     if (detail) return details(detail[1] as MockKind, Number(detail[2]), url.searchParams, response);
     send(response, 404, { success: false, status_code: 34, status_message: "The resource you requested could not be found." });

@@ -1,7 +1,7 @@
 // `npm run recommend` as a child process on a small catalogue with the real offline encoder
 // (vectors cached in a temp dir after the first run) and, for the LLM path, the mock server.
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -239,7 +239,8 @@ describe("recommend CLI with an LLM", () => {
     expect(out.source).toBe("llm");
     expect(out.model).toBe("mock-model");
     expect(out.picks.map((p) => p.reason)).toEqual(out.picks.map((p) => `Mock reason for ${p.id}.`));
-    expect(mock.requests).toHaveLength(1);
+    // The proposal call (lib/proposals.ts), then the rerank.
+    expect(mock.requests).toHaveLength(2);
   });
 
   // Each of these asks for a list length no other test asks for, so no cached answer applies.
@@ -284,5 +285,72 @@ describe("recommend CLI with an LLM", () => {
     expect(run.code).toBe(0);
     expect(json(run).source).toBe("fallback");
     expect(mock.requests.length).toBe(before);
+  });
+});
+
+describe("recommend CLI: more like a movie, likes, dislikes and what you have seen", () => {
+  interface Out {
+    series: { id: number; name: string }[];
+    movie?: { id: number; title: string; year: number | null };
+    picks: { id: number; because: number[]; liked?: number[] }[];
+  }
+  const out = (run: Run) => JSON.parse(run.stdout) as Out;
+
+  it("starts from a movie: the movie itself is left out, the others are there for it", async () => {
+    const run = await cli(["--catalog", catalog, "--movie", "Star Voyagers: The Motion Picture", "--limit", "4", "--json", "--no-llm"]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = out(run);
+    expect(result.movie).toEqual({ id: 113, title: "Star Voyagers: The Motion Picture", year: 1979 });
+    expect(result.series).toEqual([]);
+    expect(result.picks.map((p) => p.id)).not.toContain(113);
+    expect(result.picks.every((p) => p.because[0] === 113)).toBe(true);
+    // The other starship crew's story is the nearest.
+    expect(result.picks[0].id).toBe(103);
+    const table = await cli(["--catalog", catalog, "--movie", "113", "--limit", "2", "--no-llm"]);
+    expect(table.stdout.split("\n")[0]).toBe("Movies like Star Voyagers: The Motion Picture (1979)");
+  });
+
+  it("exits 1 naming the closest titles for an unknown movie", async () => {
+    const run = await cli(["--catalog", catalog, "--movie", "Starship Meridan", "--no-llm"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/no movie titled "Starship Meridan".*Closest: Starship Meridian \(2016, id 103\)/);
+  });
+
+  it("leaves out a disliked movie and says which like brought a pick", async () => {
+    const base = ["--catalog", catalog, "--series", "201", "--limit", "6", "--json", "--no-llm"];
+    const disliked = out(await cli([...base, "--dislike", "101"]));
+    expect(disliked.picks.map((p) => p.id)).not.toContain(101);
+    const liked = out(await cli([...base, "--like", "112"]));
+    expect(liked.picks.every((p) => Array.isArray(p.liked))).toBe(true);
+    expect(liked.picks.some((p) => p.liked!.includes(112))).toBe(true);
+  });
+
+  it("--exclude-file leaves out the ids of a plain list, and the movies of a history export", async () => {
+    const ids = path.join(tmp, "seen.txt");
+    await writeFile(ids, "# seen already\n101\n\n102\n");
+    const plain = out(await cli(["--catalog", catalog, "--series", "201", "--limit", "6", "--json", "--no-llm"]));
+    expect(plain.picks.map((p) => p.id)).toEqual(expect.arrayContaining([101, 102]));
+    const fromIds = out(await cli(["--catalog", catalog, "--series", "201", "--limit", "6", "--json", "--no-llm", "--exclude-file", ids]));
+    expect(fromIds.picks.map((p) => p.id)).not.toContain(101);
+    expect(fromIds.picks.map((p) => p.id)).not.toContain(102);
+
+    const letterboxd = path.join(tmp, "watched.csv");
+    await writeFile(letterboxd, "Date,Name,Year,Letterboxd URI\n2024-01-01,Desert Cartel,1999,https://boxd.it/x1\n2024-01-02,Not Here,2001,https://boxd.it/x2\n");
+    const run = await cli(["--catalog", catalog, "--series", "201", "--limit", "6", "--json", "--no-llm", "--exclude-file", letterboxd]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(out(run).picks.map((p) => p.id)).not.toContain(101);
+    expect(run.stderr).toMatch(/--exclude-file .*watched\.csv \(letterboxd\): 1 movies excluded, 0 ambiguous \(kept\), 1 not in the catalogue/);
+  });
+
+  it("exits 1 naming the file for an --exclude-file that is neither ids nor an export, or missing", async () => {
+    const bad = path.join(tmp, "shopping.csv");
+    await writeFile(bad, "Item,Price\nPopcorn,4\n");
+    const run = await cli(["--catalog", catalog, "--series", "201", "--no-llm", "--exclude-file", bad]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/recommend: .*shopping\.csv: is not a history export/);
+    expect(run.stdout).toBe("");
+    const missing = await cli(["--catalog", catalog, "--series", "201", "--no-llm", "--exclude-file", path.join(tmp, "nope.csv")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/--exclude-file .*nope\.csv: no such file/);
   });
 });

@@ -249,6 +249,22 @@ describe("the catalogue a refresh writes", () => {
       directors: ["A Director"],
       writers: ["A Writer"],
       cast: ["First Billed", "Second Billed"],
+      providers: expect.any(String),
+    });
+    // Film 1 (id 100000) streams in US and GB and rents in DE; JP is not among the default regions, FR has nothing.
+    expect(JSON.parse(first.providers!)).toEqual({
+      links: {
+        DE: "https://www.themoviedb.org/movie/100000-mock/watch?locale=DE",
+        GB: "https://www.themoviedb.org/movie/100000-mock/watch?locale=GB",
+        US: "https://www.themoviedb.org/movie/100000-mock/watch?locale=US",
+      },
+      offers: [
+        { region: "DE", kind: "rent", provider: "Canal Mock", logo_path: "/logo3.jpg" },
+        { region: "GB", kind: "flatrate", provider: "Disney Mock", logo_path: "/logo2.jpg" },
+        { region: "US", kind: "flatrate", provider: "Mockflix", logo_path: "/logo0.jpg" },
+        { region: "US", kind: "rent", provider: "Prime Mock", logo_path: "/logo1.jpg" },
+        { region: "US", kind: "buy", provider: "Prime Mock", logo_path: "/logo1.jpg" },
+      ],
     });
   });
 });

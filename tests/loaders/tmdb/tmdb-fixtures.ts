@@ -27,6 +27,7 @@ export const ENV_NAMES = [
   "TMDB_TIMEOUT_MS",
   "TMDB_REQUESTS_PER_SECOND",
   "TMDB_DETAILS",
+  "TMDB_WATCH_REGIONS",
   "MARQUEE_CATALOG_DIR",
   "MARQUEE_CACHE_DIR",
   "MARQUEE_REFRESH_DAYS",
@@ -83,7 +84,7 @@ export function logger(): Logged {
   return { lines, log: (line) => lines.push(line) };
 }
 
-/** A refresh against the mock with fast client settings; the details cache is a fresh temp dir unless given (never the repo's data/cache). */
+/** A refresh against the mock with fast client settings; the details and providers caches are fresh temp dirs unless given (never the repo's data/cache). */
 export async function refresh(server: MockTmdb, options: RefreshOptions & { extra?: TmdbClientOptions } = {}) {
   const { extra, ...rest } = options;
   return refreshFromTmdb({
@@ -92,6 +93,7 @@ export async function refresh(server: MockTmdb, options: RefreshOptions & { extr
     log: () => {},
     ...rest,
     detailsCacheDir: rest.detailsCacheDir ?? path.join(await tempDir(), "tmdb-details"),
+    providersCacheDir: rest.providersCacheDir ?? path.join(await tempDir(), "tmdb-providers"),
     client: clientOptions(server, extra),
   });
 }
