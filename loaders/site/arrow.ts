@@ -1,7 +1,6 @@
 // Serialises the catalogue, its vectors and the precomputed picks for the browser.
-// The browser reads Arrow IPC streams: DuckDB-WASM ingests them without the Parquet
-// extension (which it would fetch from a CDN at run time), and apache-arrow decodes them
-// in a few milliseconds. The canonical catalogue stays Parquet.
+// The browser reads Arrow IPC streams: apache-arrow decodes them in a few milliseconds,
+// with no Parquet reader in the bundle. The canonical catalogue stays Parquet.
 import {
   Bool,
   DateDay,
@@ -22,8 +21,8 @@ import {
   type Vector,
 } from "apache-arrow";
 import { pack } from "tar-stream";
-import type { CatalogMeta, Movie, Series } from "../../lib/catalog.ts";
-import { PICK_COLUMNS, SITE_MOVIE_COLUMNS, SITE_SERIES_COLUMNS, SITE_VECTOR_COLUMNS, SITE_VECTOR_METADATA } from "../../lib/site-schema.ts";
+import type { Catalog, CatalogMeta, Movie, Series } from "../../lib/catalog.ts";
+import { PICK_CARD_COLUMNS, PICK_COLUMNS, SITE_MOVIE_COLUMNS, SITE_MOVIE_TEXT_COLUMNS, SITE_SERIES_COLUMNS, SITE_VECTOR_COLUMNS, SITE_VECTOR_METADATA } from "../../lib/site-schema.ts";
 import type { Int8VectorSet } from "../../lib/vectors.ts";
 import type { PickRow } from "../picks/store.ts";
 
@@ -43,6 +42,8 @@ export interface SiteMeta {
   vectors: { movies: number; series: number };
   picks: {
     series: number;
+    /** Series whose picks the LLM chose (the About page's coverage). */
+    llm_series?: number;
     rows: number;
     sources: Record<string, number>;
     models: string[];
@@ -77,11 +78,14 @@ function dayValue(date: unknown): Date | null {
   return typeof date === "string" && date ? new Date(`${date}T00:00:00Z`) : null;
 }
 
-/** Column values as Arrow takes them: dates as Dates, a list a row lacks (hand-built metadata) as an empty list. */
+/**
+ * Column values as Arrow takes them: dates as Dates, a list a row lacks (hand-built metadata)
+ * as an empty list, any other value it lacks as null (Arrow would write "" for a missing string).
+ */
 function cellValues(sqlType: string, values: unknown[]): unknown[] {
   if (sqlType === "DATE") return values.map(dayValue);
   if (sqlType === "VARCHAR[]") return values.map((value) => value ?? []);
-  return values;
+  return values.map((value) => value ?? null);
 }
 
 /** An Arrow table of the rows with exactly the schema's columns, in its order. */
@@ -94,9 +98,14 @@ function rowsTable(columns: readonly (readonly [string, string])[], rows: readon
   return new Table(vectors);
 }
 
-/** Movies as an Arrow IPC stream with the catalogue's columns (DATE as Date32, genres and metadata lists as List<Utf8>). */
+/** Movies as an Arrow IPC stream with the columns filters and cards read (DATE as Date32, genres as List<Utf8>). */
 export function moviesToArrow(movies: readonly Movie[]): Uint8Array {
   return tableToIPC(rowsTable(SITE_MOVIE_COLUMNS, movies), "stream");
+}
+
+/** The movies' overviews and metadata lists, in the same row order as moviesToArrow's. */
+export function movieTextsToArrow(movies: readonly Movie[]): Uint8Array {
+  return tableToIPC(rowsTable(SITE_MOVIE_TEXT_COLUMNS, movies), "stream");
 }
 
 /** Series as an Arrow IPC stream (`name`, `first_air_date`, otherwise as movies). */
@@ -152,10 +161,22 @@ export function limitVectors(set: Int8VectorSet, limit: number): Int8VectorSet {
   };
 }
 
-/** Precomputed picks as an Arrow IPC stream, rows ordered by series then rank. */
-export function picksToArrow(rows: readonly PickRow[]): Uint8Array {
+/**
+ * Precomputed picks as an Arrow IPC stream, rows ordered by series then rank; with the
+ * catalogue, each row also carries its card (PICK_CARD_COLUMNS), and rows whose movie or
+ * series the catalogue lacks are left out (the page could not show them).
+ */
+export function picksToArrow(rows: readonly PickRow[], catalog?: Pick<Catalog, "movies" | "series">): Uint8Array {
   const sorted = [...rows].sort((a, b) => a.series_id - b.series_id || a.rank - b.rank);
-  return tableToIPC(rowsTable(PICK_COLUMNS, sorted), "stream");
+  if (!catalog) return tableToIPC(rowsTable(PICK_COLUMNS, sorted), "stream");
+  const movies = new Map(catalog.movies.map((m) => [m.id, m]));
+  const series = new Map(catalog.series.map((s) => [s.id, s]));
+  const cards = sorted.flatMap((row) => {
+    const movie = movies.get(row.movie_id);
+    const show = series.get(row.series_id);
+    return movie && show ? [{ ...movie, ...row, series_name: show.name, series_genres: show.genre_names }] : [];
+  });
+  return tableToIPC(rowsTable([...PICK_COLUMNS, ...PICK_CARD_COLUMNS], cards), "stream");
 }
 
 /** Summary of the picks for the pages: how many series, which sources and models. */
@@ -170,6 +191,7 @@ export function summarisePicks(rows: readonly PickRow[]): SiteMeta["picks"] {
   }
   return {
     series: new Set(rows.map((r) => r.series_id)).size,
+    llm_series: new Set(rows.filter((r) => r.source === "llm").map((r) => r.series_id)).size,
     rows: rows.length,
     sources,
     models: [...models].sort(),

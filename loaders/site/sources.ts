@@ -14,9 +14,10 @@ import { activeCatalog } from "../catalog/active.ts";
 import { catalogVectorFiles } from "../vectors/files.ts";
 import { CATALOG_FILES, readCatalog } from "../catalog/store.ts";
 import { openEngine, type EngineVectors } from "../engine.ts";
-import { PICKS_FILE, engineShortlister, mostPopularSeries, precomputePicks, readPicksParquet } from "../picks/precompute.ts";
+import { PICKS_FILE, engineShortlister, precomputePicks, precomputePlan, readPicksParquet } from "../picks/precompute.ts";
 import {
   limitVectors,
+  movieTextsToArrow,
   moviesToArrow,
   picksToArrow,
   seriesToArrow,
@@ -61,9 +62,10 @@ export const precomputedPicks: PicksSource = async ({ dir }, vectors, log) => {
   }
   const engine = await openEngine({ catalogDir: dir, vectors, log });
   try {
-    const seriesIds = mostPopularSeries(engine, numberSetting("LLM_PRECOMPUTE_LIMIT", 300));
+    // The most popular series always, then the rest of the catalogue as today's LLM allowance lasts.
+    const plan = precomputePlan(engine);
     const client = createLlmClient({ log });
-    const { rows, stats } = await precomputePicks({ seriesIds, shortlistFor: engineShortlister(engine), client, cacheDir: cacheDir(), log });
+    const { rows, stats } = await precomputePicks({ ...plan, shortlistFor: engineShortlister(engine), client, cacheDir: cacheDir(), log });
     log(`site: picks for ${stats.series} series (${stats.llm} by the LLM, ${stats.fallback} by the fallback ranker)`);
     return rows;
   } finally {
@@ -94,7 +96,7 @@ async function siteVectors({ dir, catalog }: SiteCatalog, options: SiteArchiveOp
   return { embedderId: files.embedderId, movies: files.movies, series: files.series };
 }
 
-/** The archive members: movies.arrow, series.arrow, vectors.arrow, picks.arrow, meta.json. */
+/** The archive members: movies.arrow, movie-texts.arrow, series.arrow, vectors.arrow, picks.arrow, meta.json. */
 export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promise<Uint8Array> {
   const log = options.log ?? stderr;
   const source = options.source ?? (await siteCatalog(log));
@@ -117,9 +119,10 @@ export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promis
   };
   return tarArchive([
     { name: SITE_FILES.movies, bytes: moviesToArrow(catalog.movies) },
+    { name: SITE_FILES.movieTexts, bytes: movieTextsToArrow(catalog.movies) },
     { name: SITE_FILES.series, bytes: seriesToArrow(catalog.series) },
     { name: SITE_FILES.vectors, bytes: vectorsToArrow({ movies: movieVectors, series: seriesVectors }) },
-    { name: SITE_FILES.picks, bytes: picksToArrow(picks) },
+    { name: SITE_FILES.picks, bytes: picksToArrow(picks, catalog) },
     { name: SITE_FILES.meta, bytes: JSON.stringify(meta, null, 2) + "\n" },
   ]);
 }

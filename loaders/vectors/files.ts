@@ -1,17 +1,42 @@
 // The vectors Parquet artefact: every movie and series of a catalogue embedded (through the
-// vector cache, so only new texts are embedded), quantised to int8 and written beside the
-// catalogue as movie-vectors.parquet and series-vectors.parquet. The site loader reads them
+// vector cache, so only new texts are embedded), projected to MARQUEE_VECTOR_DIMS dimensions
+// (lib/projection.ts, fitted on the movies), quantised to int8 and written beside the
+// catalogue as movie-vectors.parquet and series-vectors.parquet. Everything that ranks (the
+// command line, the precomputed picks, the page) reads these files, so all rank on the same vectors. The site loader reads them
 // when they are fresh; `npm run data:vectors` (scripts/vectors.ts) builds them ahead of a site build.
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Catalog } from "../../lib/catalog.ts";
 import { createEmbedder, type Embedder } from "./embedders.ts";
-import { quantizeInt8, type Int8VectorSet } from "../../lib/vectors.ts";
+import { quantizeInt8, type Int8VectorSet, type VectorSet } from "../../lib/vectors.ts";
+import { fitProjection, projectVectors } from "../../lib/projection.ts";
+import { numberSetting } from "../shared/config.ts";
 import { activeCatalog } from "../catalog/active.ts";
 import { CATALOG_FILES, readCatalog } from "../catalog/store.ts";
 import { VectorFileError, loadCatalogVectors, readVectorsParquet, writeVectorsParquet } from "./catalog-vectors.ts";
 
 export const VECTOR_FILES = { movies: "movie-vectors.parquet", series: "series-vectors.parquet" } as const;
+
+/**
+ * Dimensions the vector files keep: 128 by default (a quarter of the bytes of the offline
+ * encoder's 512, for ≤ 0.01 of recall@10 on bench/quality.ts); 0, or the embedder's own
+ * dimensions or more, keeps them all.
+ */
+export const DEFAULT_VECTOR_DIMS = 128;
+
+/** The dimensions the files hold for an embedder of `embedderDims` (MARQUEE_VECTOR_DIMS). */
+export function vectorDims(embedderDims: number): number {
+  const wanted = numberSetting("MARQUEE_VECTOR_DIMS", DEFAULT_VECTOR_DIMS);
+  if (!Number.isInteger(wanted)) throw new VectorFileError(`MARQUEE_VECTOR_DIMS must be a whole number, got ${wanted}`);
+  return wanted === 0 || wanted >= embedderDims ? embedderDims : wanted;
+}
+
+/** Movies and series projected to `dims` by one projection fitted on the movies (none when dims is theirs). */
+export function reduceVectors(sets: { movies: VectorSet; series: VectorSet }, dims: number): { movies: VectorSet; series: VectorSet } {
+  if (dims >= sets.movies.dims) return sets;
+  const projection = fitProjection(sets.movies, dims);
+  return { movies: projectVectors(sets.movies, projection), series: projectVectors(sets.series, projection) };
+}
 
 export interface CatalogVectorFiles {
   dir: string;
@@ -68,8 +93,12 @@ export async function buildCatalogVectors(options: BuildVectorsOptions = {}): Pr
   }
   const { embedder, count } = counted(options.embedder ?? (await createEmbedder({ log })));
   const vectors = await loadCatalogVectors(catalog, { embedder, cacheDir: options.cacheDir });
-  const movies = quantizeInt8(vectors.movies);
-  const series = quantizeInt8(vectors.series);
+  const dims = vectorDims(embedder.dims);
+  const started = performance.now();
+  const reduced = reduceVectors(vectors, dims);
+  if (dims < embedder.dims) log(`vectors: projected ${embedder.dims} to ${dims} dimensions in ${Math.round(performance.now() - started)} ms (MARQUEE_VECTOR_DIMS)`);
+  const movies = quantizeInt8(reduced.movies);
+  const series = quantizeInt8(reduced.series);
   await writeVectorsParquet(movies, path.join(dir, VECTOR_FILES.movies));
   await writeVectorsParquet(series, path.join(dir, VECTOR_FILES.series));
   return { dir, embedderId: embedder.id, movies, series, embedded: count(), built: true };
@@ -81,13 +110,14 @@ function sameIds(a: readonly number[], b: readonly number[]): boolean {
 
 /**
  * Why the vector files in `dir` cannot be used as they are, or null when they can: both
- * present, written after the catalogue's meta.json, and holding `embedderId`'s vectors for
- * exactly the catalogue's titles in catalogue order.
+ * present, written after the catalogue's meta.json, and holding `embedderId`'s vectors, with
+ * `dims` dimensions when given, for exactly the catalogue's titles in catalogue order.
  */
 export async function vectorFilesStatus(
   dir: string,
   embedderId: string,
   catalog: Catalog,
+  dims?: number,
 ): Promise<{ reason: string } | { reason: null; movies: Int8VectorSet; series: Int8VectorSet }> {
   const files = { movies: path.join(dir, VECTOR_FILES.movies), series: path.join(dir, VECTOR_FILES.series) };
   const missing = Object.values(files).filter((f) => !existsSync(f));
@@ -103,6 +133,7 @@ export async function vectorFilesStatus(
   }
   for (const set of [movies, series]) {
     if (set.embedderId !== embedderId) return { reason: `made with ${set.embedderId}, not the configured ${embedderId}` };
+    if (dims !== undefined && set.dims !== dims) return { reason: `they have ${set.dims} dimensions, MARQUEE_VECTOR_DIMS asks for ${dims}` };
   }
   if (!sameIds(movies.ids, catalog.movies.map((m) => m.id)) || !sameIds(series.ids, catalog.series.map((s) => s.id))) {
     return { reason: "their titles differ from the catalogue's" };
@@ -116,7 +147,7 @@ export async function catalogVectorFiles(options: BuildVectorsOptions = {}): Pro
   const dir = await resolveDir(options, log);
   const catalog = options.catalog ?? (await readCatalog(dir));
   const embedder = options.embedder ?? (await createEmbedder({ log }));
-  const status = await vectorFilesStatus(dir, embedder.id, catalog);
+  const status = await vectorFilesStatus(dir, embedder.id, catalog, vectorDims(embedder.dims));
   if (status.reason === null) {
     log(`vectors: using ${VECTOR_FILES.movies} and ${VECTOR_FILES.series} in ${dir} (${embedder.id})`);
     return { dir, embedderId: embedder.id, movies: status.movies, series: status.series, embedded: 0, built: false };

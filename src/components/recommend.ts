@@ -19,13 +19,18 @@ import {
   type Filters,
   type RankingContext,
 } from "./lib.bundle.js";
-import type { LoadedSiteData, SiteMovie, SiteSeries } from "./site-data.js";
+import type { LoadedSiteData, SiteMovie, SiteRankingData, SiteSeries, SiteVectors } from "./site-data.js";
 import type { RecommendState } from "./lib.bundle.js";
 
 export type RecommendData = LoadedSiteData;
 
-/** What produced the results: the precomputed picks, the in-page filter or DuckDB-WASM. */
-export type Engine = "picks" | "js" | "duckdb";
+/**
+ * What produced the results: the precomputed picks, or the page's own filter and ranking.
+ * (The page has no DuckDB-WASM: lib/filters.ts's JS filter returns the same ids as the SQL
+ * the command line runs, tests/lib/filters-parity.test.ts, in a few ms, without 6 MB of
+ * WebAssembly on the wire.)
+ */
+export type Engine = "picks" | "js";
 
 export interface Recommendation {
   kind: "picks" | "ranked" | "empty";
@@ -43,7 +48,20 @@ export interface Recommendation {
   notes: string[];
 }
 
+/**
+ * What the visitor told the page (fan-state.ts): movies to leave out (seen, not for me, not on
+ * their services), likes and dislikes that reshape the ranking (lib/pipeline.ts).
+ */
+export interface Feedback {
+  exclude: readonly number[];
+  likes: readonly number[];
+  dislikes: readonly number[];
+}
+
 export interface RankOptions {
+  /** Liked and disliked movie ids (lib/pipeline.ts's feedback). */
+  likes?: readonly number[];
+  dislikes?: readonly number[];
   /** Cards shown. */
   limit?: number;
   /** Shortlist size handed to the ranker (and drawn in the chart). */
@@ -55,7 +73,7 @@ export { RESULT_LIMIT, SHORTLIST_SIZE };
 // Built once per loaded data set: the lexical index and the id map are the costly parts.
 const contexts = new WeakMap<RecommendData, RankingContext>();
 
-function contextOf(data: RecommendData, vectors: NonNullable<RecommendData["vectors"]>): RankingContext {
+function contextOf(data: RecommendData, vectors: SiteVectors): RankingContext {
   let context = contexts.get(data);
   if (!context) {
     context = createRankingContext(data.movies, vectors);
@@ -69,24 +87,45 @@ function empty(engine: Engine, message: string, notes: string[] = []): Recommend
 }
 
 /** Movie genres shared with any of the series (TV genres mapped), in the movie's order. */
-function sharedWith(series: readonly SiteSeries[], movie: SiteMovie): string[] {
+function sharedWith(series: readonly Pick<SiteSeries, "genre_names">[], movie: SiteMovie): string[] {
   return sharedGenres(
     series.flatMap((s) => s.genre_names),
     movie.genre_names,
   );
 }
 
+/**
+ * What the picks need: the loaded data, or before it the cards picks.arrow carries (site-data.ts
+ * decodePickCards), which have no texts() to fetch a story with.
+ */
+export interface PicksData {
+  picks: RecommendData["picks"];
+  movieById: ReadonlyMap<number, SiteMovie>;
+  seriesById: ReadonlyMap<number, Pick<SiteSeries, "genre_names">>;
+  texts?: RecommendData["texts"];
+}
+
 /** The precomputed picks for the state, when it is one series with the default filters. */
-export function picksRecommendation(data: RecommendData, state: RecommendState): Recommendation | null {
+export function picksRecommendation(data: PicksData, state: RecommendState): Recommendation | null {
   if (state.seriesIds.length !== 1 || !isDefaultFilters(state.filters)) return null;
   const picks = data.picks.get(state.seriesIds[0]);
   const series = data.seriesById.get(state.seriesIds[0]);
   if (!picks?.length || !series) return null;
+  const { texts } = data;
   const items: ResultItem[] = [];
   for (const pick of picks) {
     const movie = data.movieById.get(pick.movie_id);
     if (!movie) continue;
-    items.push({ movie, rank: items.length + 1, similarity: pick.similarity, sharedGenres: sharedWith([series], movie), reason: pick.reason, because: [] });
+    items.push({
+      movie,
+      rank: items.length + 1,
+      similarity: pick.similarity,
+      sharedGenres: sharedWith([series], movie),
+      reason: pick.reason,
+      because: [],
+      // Picks show before the movies' texts are fetched; a card's story fetches them.
+      story: texts && (() => texts().then(() => movie.overview)),
+    });
   }
   if (items.length === 0) return null;
   const first = picks[0];
@@ -153,28 +192,33 @@ function noMatchMessage(data: RecommendData, filters: Filters): string {
 }
 
 /**
- * Ranks the movies in `allowedIds` (already filtered, by DuckDB-WASM or the in-page filter)
- * for the chosen series: cosine shortlist from the precomputed vectors, then the
+ * Ranks the movies in `allowedIds` (already filtered) for the chosen series: lib/pipeline.ts's
+ * shortlist on the shipped vectors and texts (`ranking`, from data.ranking()), then the
  * deterministic ranker with its data-based reasons.
  */
 export function rankedRecommendation(
   data: RecommendData,
+  ranking: SiteRankingData,
   state: RecommendState,
   allowedIds: readonly number[],
-  engine: Engine,
   options: RankOptions = {},
 ): Recommendation {
+  const engine: Engine = "js";
   const limit = options.limit ?? RESULT_LIMIT;
-  if (state.seriesIds.length === 0) return empty(engine, "Choose at least one TV series you love to get movie picks.");
-  if (!data.vectors) return empty(engine, "This build has no story vectors, so it cannot rank movies. Rebuild the site with an embedder available.");
+  if (state.seriesIds.length === 0 && state.movie === undefined) return empty(engine, "Choose at least one TV series you love to get movie picks.");
+  const { vectors } = ranking;
+  if (!vectors) return empty(engine, "This build has no story vectors, so it cannot rank movies. Rebuild the site with an embedder available.");
   const series = state.seriesIds.map((id) => data.seriesById.get(id)).filter((s): s is SiteSeries => s !== undefined);
   const notes: string[] = [];
-  const input = rankingInput(contextOf(data, data.vectors), {
+  const input = rankingInput(contextOf(data, vectors), {
     series: series.map((s) => ({ series: s, weight: state.favourites?.includes(s.id) ? FAVOURITE_WEIGHT : 1 })),
     allowedIds,
     filters: state.filters,
     limit,
     k: options.candidates ?? SHORTLIST_SIZE,
+    likes: options.likes,
+    dislikes: options.dislikes,
+    movie: state.movie === undefined ? undefined : data.movieById.get(state.movie),
   });
   const missing = input.missingVectors;
   if (missing.length) notes.push(`No story vector for ${missing.map((s) => s.name).join(", ")}; ranked by the other series.`);
@@ -187,7 +231,8 @@ export function rankedRecommendation(
   const sharedById = new Map(candidates.map((c) => [c.id, c.shared_genres]));
   const becauseById = new Map(candidates.map((c) => [c.id, c.because ?? []]));
   // "Because you like ..." only tells something when several series share the list.
-  const seriesName = (id: number) => data.seriesById.get(id)?.name ?? "";
+  const seriesName = (id: number) => (id === state.movie ? data.movieById.get(id)?.title : data.seriesById.get(id)?.name) ?? "";
+  const likedById = new Map(candidates.map((c) => [c.id, (c.liked ?? []).map((id) => data.movieById.get(id)?.title ?? "").filter(Boolean)]));
   const ranked = fallbackRank(input);
   const similarity = new Map(candidates.map((c) => [c.id, c.similarity]));
   const items: ResultItem[] = ranked.picks.map((pick) => ({
@@ -197,6 +242,7 @@ export function rankedRecommendation(
     sharedGenres: sharedById.get(pick.id) ?? [],
     reason: pick.reason,
     because: input.series.length > 1 ? (becauseById.get(pick.id) ?? []).map(seriesName) : [],
+    liked: likedById.get(pick.id) ?? [],
   }));
   const picked = new Set(items.map((i) => i.movie.id));
   const points = candidates.map((c) =>
@@ -216,34 +262,56 @@ export function rankedRecommendation(
   };
 }
 
-/** What filters the movies: the in-page filter until DuckDB-WASM is ready, then DuckDB. */
-export type FilterEngine =
-  | { kind: "js" }
-  | { kind: "duckdb"; db: { filterIds(filters: Filters): Promise<number[]> } }
-  | { kind: "failed"; error: unknown };
-
 export interface TimedRecommendation {
   rec: Recommendation;
   elapsedMs: number;
 }
 
-/** The results for a state: picks when they apply, else filter (engine) then rank. */
-export async function computeRecommendation(data: RecommendData, state: RecommendState, engine: FilterEngine): Promise<TimedRecommendation> {
-  const started = performance.now();
-  const picks = picksRecommendation(data, state);
+/**
+ * Fetches what live ranking needs (texts, vectors; once) and builds the ranking context
+ * (the BM25, title and metadata indexes: ~600 ms at 10k movies), so that it is built once,
+ * when the data arrives, and never inside an input event's handling.
+ */
+export async function prepareRanking(data: RecommendData): Promise<SiteRankingData> {
+  const ranking = await data.ranking();
+  if (ranking.vectors) contextOf(data, ranking.vectors);
+  return ranking;
+}
+
+/** Whether the state shows live-ranked results (so the ranking data is needed). */
+export function needsRanking(data: RecommendData, state: RecommendState): boolean {
+  return (state.seriesIds.length > 0 || state.movie !== undefined) && picksRecommendation(data, state) === null;
+}
+
+/**
+ * The results for a state: picks when they apply, else the movies that pass the filters
+ * (lib/filters.ts's exact JS filter), ranked. `elapsedMs` is the filter and ranking only,
+ * without the one-time wait for the ranking data.
+ */
+export async function computeRecommendation(data: RecommendData, state: RecommendState, feedback?: Feedback): Promise<TimedRecommendation> {
+  let started = performance.now();
+  // Likes, dislikes and a start movie reshape the ranking: the precomputed picks no longer apply.
+  const reshaped = state.movie !== undefined || Boolean(feedback?.likes.length || feedback?.dislikes.length);
+  const picks = reshaped ? null : withoutExcluded(picksRecommendation(data, state), feedback?.exclude ?? []);
   if (picks) return { rec: picks, elapsedMs: performance.now() - started };
-  if (state.seriesIds.length === 0) {
-    return { rec: rankedRecommendation(data, state, [], engine.kind === "duckdb" ? "duckdb" : "js"), elapsedMs: performance.now() - started };
+  if (state.seriesIds.length === 0 && state.movie === undefined) {
+    return { rec: empty("js", "Choose at least one TV series you love to get movie picks."), elapsedMs: performance.now() - started };
   }
-  let rec: Recommendation;
-  if (engine.kind === "duckdb") {
-    rec = rankedRecommendation(data, state, await engine.db.filterIds(state.filters), "duckdb");
-  } else {
-    rec = rankedRecommendation(data, state, filterIds(data.movies, state.filters), "js");
-    if (engine.kind === "failed") {
-      const reason = engine.error instanceof Error ? engine.error.message : String(engine.error);
-      rec.notes.push(`The in-browser database did not start (${reason}); the page filtered the movies itself.`);
-    }
-  }
+  const ranking = await prepareRanking(data);
+  started = performance.now();
+  const exclude = feedback?.exclude ?? [];
+  // The marks stay out of state.filters, which the page mirrors into the address: they are the visitor's own.
+  const filters = exclude.length ? { ...state.filters, excludeIds: [...(state.filters.excludeIds ?? []), ...exclude] } : state.filters;
+  const rec = rankedRecommendation(data, ranking, state, filterIds(data.movies, filters), { likes: feedback?.likes, dislikes: feedback?.dislikes });
   return { rec, elapsedMs: performance.now() - started };
+}
+
+/** The precomputed picks without the movies the visitor took out, ranks renumbered; null when none is left. */
+function withoutExcluded(rec: Recommendation | null, exclude: readonly number[]): Recommendation | null {
+  if (!rec || exclude.length === 0) return rec;
+  const out = new Set(exclude);
+  const items = rec.items.filter((item) => !out.has(item.movie.id)).map((item, i) => ({ ...item, rank: i + 1 }));
+  if (items.length === 0) return null;
+  const kept = new Set(items.map((item) => item.movie.title));
+  return { ...rec, items, points: rec.points.filter((p) => kept.has(p.title)) };
 }

@@ -1,11 +1,14 @@
 // Decodes the Arrow IPC files written by loaders/site/arrow.ts into plain records, reading
 // the columns lib/site-schema.ts declares. Shared by the pages (browser) and the Node tests
 // that check the round trip.
-import { tableFromIPC, type Table } from "apache-arrow";
+import { DataType, makeVector, tableFromIPC, type Table } from "apache-arrow";
 import {
+  PICK_CARD_COLUMNS,
   PICK_COLUMNS,
   SITE_MOVIE_COLUMNS,
   SITE_MOVIE_METADATA_COLUMNS,
+  SITE_MOVIE_PROVIDER_COLUMNS,
+  SITE_MOVIE_TEXT_COLUMNS,
   SITE_SERIES_COLUMNS,
   SITE_SERIES_METADATA_COLUMNS,
   SITE_VECTOR_COLUMNS,
@@ -16,6 +19,8 @@ import type { Int8VectorSet, Movie, MovieMetadata, PickRow, Series, SeriesMetada
 /**
  * A catalogue movie as the browser gets it: no backdrop (the cards don't show one), plus its
  * year, and its metadata always present (empty lists and a null collection when it has none).
+ * Decoded from movies.arrow alone, the overview is "" and the metadata empty until
+ * applyMovieTexts() fills them in from movie-texts.arrow.
  */
 export interface SiteMovie extends Omit<Movie, "backdrop_path" | keyof MovieMetadata>, MovieMetadata {
   year: number | null;
@@ -47,10 +52,16 @@ export async function fetchBytes(url: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+// Many titles share a release day; formatting each day once saves most of the Date work.
+const isoDays = new Map<number, string>();
+
 function isoDay(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   const ms = value instanceof Date ? value.getTime() : Number(value);
-  return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : null;
+  if (!Number.isFinite(ms)) return null;
+  let day = isoDays.get(ms);
+  if (day === undefined) isoDays.set(ms, (day = new Date(ms).toISOString().slice(0, 10)));
+  return day;
 }
 
 function column(table: Table, name: string) {
@@ -59,17 +70,38 @@ function column(table: Table, name: string) {
   return found;
 }
 
-function columnValues(table: Table, name: string): unknown[] {
-  // Iteration (not toArray) so null slots read as null and dates as epoch milliseconds.
-  return Array.from(column(table, name) as Iterable<unknown>);
+function columnValues(table: Table, name: string): ArrayLike<unknown> {
+  const values = column(table, name);
+  // A number column without nulls is one typed array already: no value-by-value reads. The
+  // others are read value by value, so null slots read as null and dates as epoch milliseconds.
+  if (values.nullCount === 0 && (DataType.isInt(values.type) || DataType.isFloat(values.type))) return values.toArray() as ArrayLike<unknown>;
+  const out: unknown[] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values.get(i);
+  return out;
 }
 
+/**
+ * List<Utf8> rows as string arrays. The strings are read once from the list's child and
+ * shared between rows (genres and names repeat), instead of one small vector per row.
+ */
 function stringLists(table: Table, name: string): string[][] {
   const lists = column(table, name);
   const out: string[][] = new Array(table.numRows);
-  for (let i = 0; i < table.numRows; i++) {
-    const list = lists.get(i);
-    out[i] = list ? (Array.from(list) as string[]) : [];
+  const interned = new Map<string, string>();
+  let row = 0;
+  for (const chunk of lists.data) {
+    const offsets = chunk.valueOffsets;
+    const child = makeVector(chunk.children[0]);
+    const strings: string[] = new Array(child.length);
+    for (let j = 0; j < child.length; j++) {
+      const value = String(child.get(j) ?? "");
+      let shared = interned.get(value);
+      if (shared === undefined) interned.set(value, (shared = value));
+      strings[j] = shared;
+    }
+    for (let i = 0; i < chunk.length; i++, row++) {
+      out[row] = chunk.getValid(i) ? strings.slice(offsets[chunk.offset + i], offsets[chunk.offset + i + 1]) : [];
+    }
   }
   return out;
 }
@@ -77,7 +109,7 @@ function stringLists(table: Table, name: string): string[][] {
 type Columns = readonly (readonly [name: string, sqlType: string])[];
 
 /** The values of every listed column, refusing a file that lacks one. */
-function readColumns(table: Table, columns: Columns): Record<string, unknown[]> {
+function readColumns(table: Table, columns: Columns): Record<string, ArrayLike<unknown>> {
   return Object.fromEntries(columns.map(([name, sqlType]) => [name, sqlType === "VARCHAR[]" ? stringLists(table, name) : columnValues(table, name)]));
 }
 
@@ -85,7 +117,7 @@ function readColumns(table: Table, columns: Columns): Record<string, unknown[]> 
  * The values of metadata columns: a ranking hint, so a file without one (built before it
  * existed) reads as empty lists, or nulls for a text column, instead of being refused.
  */
-function readOptionalColumns(table: Table, columns: Columns): Record<string, unknown[]> {
+function readOptionalColumns(table: Table, columns: Columns): Record<string, ArrayLike<unknown>> {
   return Object.fromEntries(
     columns.map(([name, sqlType]) => {
       if (table.getChild(name)) return [name, sqlType === "VARCHAR[]" ? stringLists(table, name) : columnValues(table, name)];
@@ -107,7 +139,7 @@ function titleRecords(table: Table, columns: Columns, metadataColumns: Columns, 
     const record: Record<string, unknown> = {
       id: Number(cols.id[i]),
       [name]: String(cols[name][i] ?? ""),
-      overview: String(cols.overview[i] ?? ""),
+      overview: String(cols.overview?.[i] ?? ""),
       [date]: day,
       year: day ? Number(day.slice(0, 4)) : null,
       popularity: Number(cols.popularity[i]),
@@ -125,9 +157,35 @@ function titleRecords(table: Table, columns: Columns, metadataColumns: Columns, 
   return rows;
 }
 
+/** movies.arrow's records; their overviews and metadata stay empty (see applyMovieTexts). */
 export function decodeMovies(bytes: Uint8Array | Table): SiteMovie[] {
   const table = bytes instanceof Uint8Array ? tableFromIPC(bytes) : bytes;
+  // The metadata columns are not in this file: read as optional, they come back empty.
   return titleRecords(table, SITE_MOVIE_COLUMNS, SITE_MOVIE_METADATA_COLUMNS, "title", "release_date") as unknown as SiteMovie[];
+}
+
+/**
+ * Fills in the overviews and metadata of `movies` (decoded from movies.arrow) from
+ * movie-texts.arrow, in place: the controls, the cards and the ranking share these records,
+ * so each movie stays one object. Refuses a file whose rows are not the same movies.
+ */
+export function applyMovieTexts(movies: SiteMovie[], bytes: Uint8Array | Table): void {
+  const table = bytes instanceof Uint8Array ? tableFromIPC(bytes) : bytes;
+  const optionalColumns = [...SITE_MOVIE_METADATA_COLUMNS, ...SITE_MOVIE_PROVIDER_COLUMNS];
+  const metadataNames = new Set<string>(optionalColumns.map(([name]) => name));
+  const cols = readColumns(table, SITE_MOVIE_TEXT_COLUMNS.filter(([name]) => !metadataNames.has(name)));
+  const metadata = readOptionalColumns(table, optionalColumns);
+  if (table.numRows !== movies.length) {
+    throw new SiteDataLoadError(`the movie texts file has ${table.numRows} rows for ${movies.length} movies; rebuild the site (npm run build)`);
+  }
+  for (let i = 0; i < movies.length; i++) {
+    const movie = movies[i] as unknown as Record<string, unknown>;
+    if (Number(cols.id[i]) !== movie.id) {
+      throw new SiteDataLoadError(`the movie texts file's row ${i} is movie ${Number(cols.id[i])}, not ${String(movie.id)}; rebuild the site (npm run build)`);
+    }
+    movie.overview = String(cols.overview[i] ?? "");
+    for (const [name] of optionalColumns) movie[name] = metadata[name][i] ?? null;
+  }
 }
 
 export function decodeSeries(bytes: Uint8Array | Table): SiteSeries[] {
@@ -203,11 +261,61 @@ export function decodePicks(bytes: Uint8Array | Table): Map<number, SitePick[]> 
   return bySeries;
 }
 
+/** What one series' picks show before the catalogue arrives: the series' heading and each pick's card. */
+export interface PickCards {
+  series: Map<number, Pick<SiteSeries, "id" | "name" | "genre_names">>;
+  movies: Map<number, SiteMovie>;
+}
+
+/**
+ * The cards picks.arrow carries (PICK_CARD_COLUMNS), or null for a file without them. The
+ * movies have what a card shows; their overview and metadata are empty, as in movies.arrow.
+ */
+export function decodePickCards(bytes: Uint8Array | Table): PickCards | null {
+  const table = bytes instanceof Uint8Array ? tableFromIPC(bytes) : bytes;
+  if (table.numRows === 0 || PICK_CARD_COLUMNS.some(([name]) => !table.getChild(name))) return null;
+  const ids = readColumns(table, PICK_COLUMNS.filter(([name]) => name === "series_id" || name === "movie_id"));
+  const cols = readColumns(table, PICK_CARD_COLUMNS);
+  const series: PickCards["series"] = new Map();
+  const movies: PickCards["movies"] = new Map();
+  for (let i = 0; i < table.numRows; i++) {
+    const seriesId = Number(ids.series_id[i]);
+    if (!series.has(seriesId)) series.set(seriesId, { id: seriesId, name: String(cols.series_name[i] ?? ""), genre_names: cols.series_genres[i] as string[] });
+    const id = Number(ids.movie_id[i]);
+    if (movies.has(id)) continue;
+    const day = isoDay(cols.release_date[i]);
+    const movie: Record<string, unknown> = {
+      id,
+      title: String(cols.title[i] ?? ""),
+      overview: "",
+      release_date: day,
+      year: day ? Number(day.slice(0, 4)) : null,
+      popularity: Number(cols.popularity[i]),
+      vote_average: Number(cols.vote_average[i]),
+      vote_count: Number(cols.vote_count[i]),
+      genre_names: cols.genre_names[i] as string[],
+      language: String(cols.language[i] ?? ""),
+      adult: false,
+      age_appropriate: true,
+      poster_path: (cols.poster_path[i] as string | null) ?? null,
+    };
+    for (const [name, sqlType] of SITE_MOVIE_METADATA_COLUMNS) movie[name] = sqlType === "VARCHAR[]" ? [] : null;
+    movies.set(id, movie as unknown as SiteMovie);
+  }
+  return { series, movies };
+}
+
 export interface SiteDataUrls {
   movies: string;
+  movieTexts: string;
   series: string;
   vectors: string;
   picks: string;
+}
+
+/** What live ranking needs beyond the first view: the story vectors (the texts are in the movies by then). */
+export interface SiteRankingData {
+  vectors: SiteVectors | null;
 }
 
 export interface LoadedSiteData {
@@ -215,30 +323,83 @@ export interface LoadedSiteData {
   movieById: Map<number, SiteMovie>;
   series: SiteSeries[];
   seriesById: Map<number, SiteSeries>;
-  vectors: SiteVectors | null;
   picks: Map<number, SitePick[]>;
+  /** Fetches movie-texts.arrow on the first call and fills in the movies' overviews and metadata. */
+  texts(): Promise<void>;
+  /** Fetches the texts and the vectors on the first call (live ranking needs both). */
+  ranking(): Promise<SiteRankingData>;
 }
 
-/** Fetches and decodes the Recommend page's data; `moviesIpc` resolves first, for DuckDB. */
-export function loadSiteData(urls: SiteDataUrls): { moviesIpc: Promise<Uint8Array>; data: Promise<LoadedSiteData> } {
-  const moviesIpc = fetchBytes(urls.movies);
-  const data = (async () => {
-    const [movieBytes, seriesBytes, vectorBytes, pickBytes] = await Promise.all([
-      moviesIpc,
-      fetchBytes(urls.series),
-      fetchBytes(urls.vectors),
-      fetchBytes(urls.picks),
-    ]);
-    const movies = decodeMovies(movieBytes);
-    const series = decodeSeries(seriesBytes);
-    return {
-      movies,
-      movieById: new Map(movies.map((m) => [m.id, m])),
-      series,
-      seriesById: new Map(series.map((s) => [s.id, s])),
-      vectors: decodeVectors(vectorBytes),
-      picks: decodePicks(pickBytes),
-    };
-  })();
-  return { moviesIpc, data };
+/** Runs `load` once, on the first call; a failed load is retried on the next call. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | null = null;
+  return () => {
+    pending ??= load().catch((error) => {
+      pending = null;
+      throw error;
+    });
+    return pending;
+  };
+}
+
+export interface SiteDataParts {
+  movies: Uint8Array;
+  series: Uint8Array;
+  picks: Uint8Array;
+  /** movie-texts.arrow's bytes, asked for when first needed. */
+  movieTexts: () => Promise<Uint8Array>;
+  /** vectors.arrow's bytes, asked for when first needed. */
+  vectors: () => Promise<Uint8Array>;
+}
+
+/** The page's data from the first-view files, with the heavier ones behind texts() and ranking(). */
+export function assembleSiteData(parts: SiteDataParts): LoadedSiteData {
+  const movies = decodeMovies(parts.movies);
+  const series = decodeSeries(parts.series);
+  const texts = once(async () => applyMovieTexts(movies, await parts.movieTexts()));
+  const vectors = once(async () => decodeVectors(await parts.vectors()));
+  return {
+    movies,
+    movieById: new Map(movies.map((m) => [m.id, m])),
+    series,
+    seriesById: new Map(series.map((s) => [s.id, s])),
+    picks: decodePicks(parts.picks),
+    texts,
+    ranking: once(async () => {
+      const [, decoded] = await Promise.all([texts(), vectors()]);
+      return { vectors: decoded };
+    }),
+  };
+}
+
+/** A fetch started now (when `early`) and handed over on the first call; any later call fetches anew. */
+function fetcher(url: string, early: boolean): () => Promise<Uint8Array> {
+  let started = early ? fetchBytes(url) : null;
+  // Nobody may await an early fetch that fails (the page changed its mind); the call below reports it.
+  started?.catch(() => undefined);
+  return () => {
+    const bytes = started ?? fetchBytes(url);
+    started = null;
+    return bytes;
+  };
+}
+
+export interface LoadOptions {
+  /** Fetch the texts and vectors at once too (a link that will rank live needs them anyway). */
+  prefetchRanking?: boolean;
+  /** picks.arrow's bytes when the page already fetches them (early-picks.ts), instead of urls.picks. */
+  picks?: Promise<Uint8Array>;
+}
+
+/**
+ * Fetches the Recommend page's first-view files (movies, series, picks: what filters, cards
+ * and precomputed picks need) and decodes them; the movie texts and the vectors are fetched
+ * when texts() or ranking() is first called, or at once with `prefetchRanking`.
+ */
+export async function loadSiteData(urls: SiteDataUrls, options: LoadOptions = {}): Promise<LoadedSiteData> {
+  const early = options.prefetchRanking ?? false;
+  const movieTexts = fetcher(urls.movieTexts, early);
+  const vectors = fetcher(urls.vectors, early);
+  const [movies, series, picks] = await Promise.all([fetchBytes(urls.movies), fetchBytes(urls.series), options.picks ?? fetchBytes(urls.picks)]);
+  return assembleSiteData({ movies, series, picks, movieTexts, vectors });
 }

@@ -1,7 +1,7 @@
 // The built site in a real browser: the site is built once from a small test catalogue,
 // served on 127.0.0.1 and driven with Debian's chromium (playwright-core).
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
@@ -37,7 +37,7 @@ async function resultIds(page: Page): Promise<number[]> {
 }
 
 /** Waits until the results block shown is newer than `version`. */
-async function nextResults(page: Page, version: number, engine = "duckdb") {
+async function nextResults(page: Page, version: number, engine = "js") {
   await page.waitForFunction(
     ([v, e]) => {
       const el = document.querySelector("section[data-results]");
@@ -85,7 +85,7 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it("ships no CDN URL or npm: import; only DuckDB-WASM's own bundle names its optional CDN", () => {
+  it("ships no CDN URL or npm: import, and no DuckDB-WASM (the page filters with lib/filters.ts)", () => {
     const offenders: string[] = [];
     const visit = (dir: string) => {
       for (const name of readdirSync(dir)) {
@@ -94,19 +94,18 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
         else if (/\.(html|js|css|json)$/.test(name)) {
           const text = readFileSync(file, "utf8");
           const relative = path.relative(site.dist, file);
-          // DuckDB-WASM's library code carries getJsDelivrBundles(); the page never calls it
-          // (the test below checks no request leaves 127.0.0.1).
-          const library = relative.startsWith(path.join("_node", "@duckdb", "duckdb-wasm@"));
-          if (/["'`]npm:/.test(text) || (!library && /cdn\.jsdelivr|unpkg\.com|esm\.sh|fonts\.googleapis/.test(text))) offenders.push(relative);
+          if (/["'`]npm:/.test(text) || /cdn\.jsdelivr|unpkg\.com|esm\.sh|fonts\.googleapis/.test(text)) offenders.push(relative);
         }
       }
     };
     visit(site.dist);
     expect(offenders).toEqual([]);
     expect(readdirSync(site.dist)).not.toContain("_npm");
+    const nodeModules = existsSync(path.join(site.dist, "_node")) ? readdirSync(path.join(site.dist, "_node")) : [];
+    expect(nodeModules).not.toContain("@duckdb");
   });
 
-  it("recommends for two series within a genre and a language, exactly the movies DuckDB selects from the Parquet", async () => {
+  it("recommends for two series within a genre and a language, among exactly the movies DuckDB selects from the Parquet", async () => {
     const { context, page, problems } = await openContext(harness);
     try {
       await page.goto(harness.server.url);
@@ -117,8 +116,6 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
       await page.getByLabel("Crime", { exact: true }).check();
       await choose(page, "Languages", "engl", "English");
       await nextResults(page, version);
-      // DuckDB may take over from the in-page filter after the last input; wait for quiet.
-      await page.waitForTimeout(300);
       version = await resultsVersion(page);
 
       const url = page.url();
@@ -136,11 +133,11 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
       expect(ids).not.toContain(ADULT_MOVIE_ID);
       const matching = await page.textContent("section[data-results] .matching");
       expect(matching).toContain(`${allowed.length} movies pass your filters`);
-      await expect(page.getAttribute("section[data-results]", "data-engine")).resolves.toBe("duckdb");
+      await expect(page.getAttribute("section[data-results]", "data-engine")).resolves.toBe("js");
       await page.screenshot({ path: path.join(ARTIFACTS, "recommend.png"), fullPage: true });
 
       await page.reload();
-      await waitForResults(page, "duckdb");
+      await waitForResults(page, "js");
       expect(page.url()).toBe(url);
       expect(await resultIds(page)).toEqual(ids);
       expect(problems).toEqual({ errors: [], external: [] });
@@ -149,18 +146,29 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
     }
   });
 
-  it("downloads the page, DuckDB-WASM and its worker brotli-compressed, and DuckDB starts from them", async () => {
+  it("shows one series' picks from the small files alone, brotli-compressed; a card's story then fetches the movie texts, never the vectors", async () => {
     const { context, page, problems } = await openContext(harness);
     try {
       harness.served.length = 0;
-      await page.goto(harness.server.url);
-      await waitForResults(page, "duckdb");
-      const encodingOf = (pattern: RegExp) => harness.served.find((r) => pattern.test(r.path))?.encoding;
-      expect(encodingOf(/^\/$/)).toBe("br");
-      expect(encodingOf(/duckdb-eh\.wasm$/)).toBe("br");
-      expect(encodingOf(/duckdb-browser-eh\.worker\.[0-9a-f]{8}\.js$/)).toBe("br");
-      const wasm = harness.served.find((r) => r.path.endsWith("duckdb-eh.wasm"))!;
-      expect(wasm.bytes).toBeLessThan(statSync(path.join(site.dist, wasm.path)).size / 3);
+      await page.goto(`${harness.server.url}?series=8003`);
+      await page.waitForSelector("section[data-results][data-kind='picks']");
+      await page.waitForLoadState("networkidle");
+      const fetched = (pattern: RegExp) => harness.served.filter((r) => pattern.test(r.path));
+      expect(harness.served.find((r) => r.path === "/")?.encoding).toBe("br");
+      expect(fetched(/\/movies\.[0-9a-f]{8}\.arrow$/)).toHaveLength(1);
+      expect(fetched(/\/picks\.[0-9a-f]{8}\.arrow$/)).toHaveLength(1);
+      expect(fetched(/movie-texts|vectors|duckdb/)).toEqual([]);
+      // The picks are drawn from picks.arrow before the catalogue files are asked for.
+      const order = harness.served.map((r) => r.path);
+      expect(order.findIndex((p) => /\/picks\./.test(p))).toBeLessThan(order.findIndex((p) => /\/movies\./.test(p)));
+
+      const [first] = await resultIds(page);
+      const card = page.locator(`[data-movie-id="${first}"]`);
+      await card.locator("summary").click();
+      const overview = siteCatalog().movies.find((m) => m.id === first)!.overview;
+      await expect.poll(() => card.locator(".overview p").textContent()).toBe(overview);
+      expect(fetched(/\/movie-texts\.[0-9a-f]{8}\.arrow$/)).toHaveLength(1);
+      expect(fetched(/vectors|duckdb/)).toEqual([]);
       expect(problems).toEqual({ errors: [], external: [] });
     } finally {
       await context.close();
@@ -178,7 +186,8 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
       expect(text).toContain(`Chosen and explained by ${MODEL}`);
       const ids = await resultIds(page);
       expect(ids.length).toBe(10);
-      expect(text).toContain(`Mock reason for ${ids[0]}.`);
+      // The model's reasons (its order is fused with the built-in one, lib/llm-fusion.ts).
+      expect(text).toMatch(/Mock reason for \d+\./);
       expect(llm.requests.length).toBe(siteCatalog().series.length);
 
       // Any filter switches to live ranking, labelled as such.
@@ -198,7 +207,7 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
     const { context, page, problems } = await openContext(harness);
     try {
       await page.goto(`${harness.server.url}?series=8001&series=8003&ages=all`);
-      await waitForResults(page, "duckdb");
+      await waitForResults(page, "js");
       const because = () => page.$$eval("section[data-results] .because", (els) => els.map((e) => e.textContent ?? ""));
       const names = siteCatalog().series;
       const first = names.find((s) => s.id === 8001)!.name;
@@ -225,7 +234,7 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
     const { context, page, problems } = await openContext(harness);
     try {
       await page.goto(`${harness.server.url}?series=8001&from=2000&to=2012&exclude=9003`);
-      await waitForResults(page, "duckdb");
+      await waitForResults(page, "js");
       const ids = await resultIds(page);
       expect(ids).not.toContain(9003);
       expect(await sqlIdsForUrl(page.url())).toEqual(expect.arrayContaining(ids));
@@ -245,7 +254,7 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
     const { context, page, problems } = await openContext(harness);
     try {
       await page.goto(`${harness.server.url}?series=8001&genre=Crime&genre=Drama&mode=all&lang=en`);
-      await waitForResults(page, "duckdb");
+      await waitForResults(page, "js");
       const card = page.locator(`[data-movie-id="${XSS_MOVIE_ID}"]`);
       await card.locator("summary").click();
       await expect(card.locator(".overview p").textContent()).resolves.toBe(XSS_OVERVIEW);
@@ -262,7 +271,7 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
     const { context, page } = await openContext(harness);
     try {
       await page.goto(`${harness.server.url}?series=8001&genre=Western&lang=fr`);
-      await waitForResults(page, "duckdb");
+      await waitForResults(page, "js");
       const text = await page.textContent("section[data-results]");
       expect(text).toContain("No movie passes these filters");
       expect(text).toMatch(/clear the (languages|genres) \(\d+ movies?\)/);
@@ -275,7 +284,7 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
     const { context, page, posters } = await openContext(harness);
     try {
       await page.goto(`${harness.server.url}?series=8001&genre=Crime&lang=en`);
-      await waitForResults(page, "duckdb");
+      await waitForResults(page, "js");
       await expect(page.locator('[data-movie-id="9002"] img.poster').getAttribute("src")).resolves.toBe("https://image.tmdb.org/t/p/w185/desert-cartel.jpg");
       await expect(page.locator('[data-movie-id="9003"] .poster-placeholder').count()).resolves.toBe(1);
       expect(posters).toContain("https://image.tmdb.org/t/p/w185/desert-cartel.jpg");
@@ -351,7 +360,7 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
         ["about", "about.html"],
       ] as const) {
         await page.goto(harness.server.url + url);
-        if (name === "recommend") await waitForResults(page, "duckdb");
+        if (name === "recommend") await waitForResults(page, "js");
         else await page.waitForSelector(name === "explore" ? "main .card svg" : ".about-table");
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         expect(overflow, `${name} scrolls sideways`).toBeLessThanOrEqual(0);

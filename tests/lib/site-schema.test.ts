@@ -6,7 +6,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { MOVIE_COLUMNS, MOVIE_METADATA_COLUMNS, SERIES_METADATA_COLUMNS } from "../../lib/catalog.ts";
 import type { PickRow } from "../../lib/rerank-types.ts";
-import { PICK_COLUMNS, SITE_FILES, SITE_MOVIE_COLUMNS, SITE_SERIES_COLUMNS, SITE_VECTOR_COLUMNS, SITE_VECTOR_METADATA } from "../../lib/site-schema.ts";
+import { PICK_COLUMNS, SITE_FILES, SITE_MOVIE_COLUMNS, SITE_MOVIE_TEXT_COLUMNS, SITE_SERIES_COLUMNS, SITE_VECTOR_COLUMNS, SITE_VECTOR_METADATA } from "../../lib/site-schema.ts";
 import { quantizeInt8 } from "../../lib/vectors.ts";
 import { bundleBrowserLib } from "../../loaders/site/build-hooks.ts";
 import { moviesToArrow, picksToArrow, seriesToArrow, vectorsToArrow } from "../../loaders/site/arrow.ts";
@@ -46,12 +46,16 @@ function without(bytes: Uint8Array, column: string): Uint8Array {
 }
 
 describe("the site file schema", () => {
-  it("ships the catalogue's own movie columns", () => {
-    expect(SITE_MOVIE_COLUMNS).toEqual(MOVIE_COLUMNS);
+  it("ships the catalogue's own movie columns, split between movies.arrow and movie-texts.arrow (no backdrop)", () => {
+    const shipped = [...SITE_MOVIE_COLUMNS, ...SITE_MOVIE_TEXT_COLUMNS.filter(([name]) => name !== "id")];
+    expect(MOVIE_COLUMNS.filter(([name]) => name !== "backdrop_path").filter((c) => !shipped.some((s) => s[0] === c[0] && s[1] === c[1]))).toEqual([]);
+    expect(shipped).toHaveLength(MOVIE_COLUMNS.length - 1);
+    expect(SITE_MOVIE_COLUMNS.map(([name]) => name)).not.toContain("overview");
+    expect(SITE_MOVIE_TEXT_COLUMNS[0]).toEqual(["id", "INTEGER"]);
   });
 
   it("names series columns as the movie columns, with name and first_air_date, then the series' own metadata", () => {
-    const core = MOVIE_COLUMNS.filter(([name]) => !MOVIE_METADATA_COLUMNS.some(([meta]) => meta === name));
+    const core = MOVIE_COLUMNS.filter(([name]) => !MOVIE_METADATA_COLUMNS.some(([meta]) => meta === name) && name !== "providers");
     expect(SITE_SERIES_COLUMNS.map(([name]) => name)).toEqual([
       ...core.map(([name]) => (name === "title" ? "name" : name === "release_date" ? "first_air_date" : name)),
       ...SERIES_METADATA_COLUMNS.map(([name]) => name),

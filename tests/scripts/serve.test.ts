@@ -19,6 +19,9 @@ beforeAll(async () => {
   mkdirSync(path.join(site, "_file", "data"), { recursive: true });
   mkdirSync(path.join(site, "_node", "@duckdb", "duckdb-wasm@1.32.0", "dist"), { recursive: true });
   writeFileSync(path.join(site, "index.html"), "<!doctype html><title>Marquee</title>");
+  mkdirSync(path.join(site, "_import", "components"), { recursive: true });
+  writeFileSync(path.join(site, "_import", "components", "site-data.0123abcd.js"), "export {};\n");
+  writeFileSync(path.join(site, "robots.txt"), "User-agent: *\n");
   writeFileSync(path.join(site, "_file", "data", "movies.0123abcd.arrow"), payload);
   writeFileSync(path.join(site, "_node", "@duckdb", "duckdb-wasm@1.32.0", "dist", "duckdb-eh.wasm"), Buffer.from([0, 97, 115, 109]));
   server = await startServer({ dir: site, port: 0, host: "127.0.0.1" });
@@ -44,6 +47,13 @@ describe("static server", () => {
     expect(hashed.headers.get("cache-control")).toContain("immutable");
     expect(wasm.headers.get("cache-control")).toContain("immutable");
     expect(page.headers.get("cache-control")).toBe("no-cache");
+  });
+
+  it("lets browsers keep Framework's hashed page modules for a year, and revalidate a file without a hash", async () => {
+    const module = await fetch(`${server.url}_import/components/site-data.0123abcd.js`);
+    const plain = await fetch(`${server.url}robots.txt`);
+    expect(module.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(plain.headers.get("cache-control")).toBe("no-cache");
   });
 
   it("serves Arrow and WebAssembly with their media types", async () => {

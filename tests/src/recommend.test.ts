@@ -8,7 +8,7 @@ import type { Filters } from "../../lib/filters.ts";
 import { quantizeInt8 } from "../../lib/vectors.ts";
 import { writeCatalog } from "../../loaders/catalog/store.ts";
 import { openEngine, type Engine } from "../../loaders/engine.ts";
-import { moviesToArrow, picksToArrow, seriesToArrow, vectorsToArrow, type PickRow } from "../../loaders/site/arrow.ts";
+import { movieTextsToArrow, moviesToArrow, picksToArrow, seriesToArrow, vectorsToArrow, type PickRow } from "../../loaders/site/arrow.ts";
 import { bundleBrowserLib } from "../../loaders/site/build-hooks.ts";
 import { siteCatalog } from "../fixtures/site-catalog.ts";
 import { syntheticVectorSet } from "../fixtures/synthetic-vectors.ts";
@@ -21,7 +21,9 @@ const seriesVectors = { ...syntheticVectorSet(catalog.series.length, 64, 12), id
 
 let engine: Engine;
 let recommend: typeof import("../../src/components/recommend.ts");
+let site: typeof import("../../src/components/site-data.ts");
 let data: import("../../src/components/recommend.ts").RecommendData;
+let ranking: import("../../src/components/site-data.ts").SiteRankingData;
 let filterIds: typeof import("../../lib/filters.ts").filterIds;
 
 const picks: PickRow[] = [
@@ -33,22 +35,33 @@ beforeAll(async () => {
   await bundleBrowserLib("src");
   recommend = await import("../../src/components/recommend.ts");
   ({ filterIds } = await import("../../lib/filters.ts"));
-  const site = await import("../../src/components/site-data.ts");
+  site = await import("../../src/components/site-data.ts");
   const dir = path.join(work, "catalog");
   await writeCatalog(dir, catalog);
   // The engine ranks on the same int8 vectors the page gets, as it does with real vector files.
   engine = await openEngine({ catalogDir: dir, vectors: { movies: quantizeInt8(movieVectors), series: quantizeInt8(seriesVectors), embedderId: movieVectors.embedderId }, log: () => {} });
-  const movies = site.decodeMovies(moviesToArrow(catalog.movies));
-  const series = site.decodeSeries(seriesToArrow(catalog.series));
-  data = {
-    movies,
-    movieById: new Map(movies.map((m) => [m.id, m])),
-    series,
-    seriesById: new Map(series.map((s) => [s.id, s])),
-    vectors: site.decodeVectors(vectorsToArrow({ movies: quantizeInt8(movieVectors), series: quantizeInt8(seriesVectors) })),
-    picks: site.decodePicks(picksToArrow(picks)),
-  };
+  data = siteData().data;
+  ranking = await data.ranking();
 });
+
+/** The page's data from the files the build writes, counting the fetches of the heavy ones. */
+function siteData() {
+  const fetched = { texts: 0, vectors: 0 };
+  const data = site.assembleSiteData({
+    movies: moviesToArrow(catalog.movies),
+    series: seriesToArrow(catalog.series),
+    picks: picksToArrow(picks),
+    movieTexts: async () => {
+      fetched.texts++;
+      return movieTextsToArrow(catalog.movies);
+    },
+    vectors: async () => {
+      fetched.vectors++;
+      return vectorsToArrow({ movies: quantizeInt8(movieVectors), series: quantizeInt8(seriesVectors) });
+    },
+  });
+  return { data, fetched };
+}
 
 afterAll(() => {
   engine?.close();
@@ -66,7 +79,7 @@ describe("the page's ranking", () => {
     it(`picks exactly what npm run recommend picks, in the same order, with the same reasons: ${JSON.stringify(request)}`, async () => {
       const expected = await engine.recommend({ series: request.series, filters: request.filters, useLlm: false });
       const state = { seriesIds: request.series, filters: request.filters };
-      const rec = recommend.rankedRecommendation(data, state, filterIds(data.movies, request.filters), "js");
+      const rec = recommend.rankedRecommendation(data, ranking, state, filterIds(data.movies, request.filters));
       expect(rec.items.map((i) => i.movie.id)).toEqual(expected.picks.map((p) => p.id));
       expect(rec.items.map((i) => i.reason)).toEqual(expected.picks.map((p) => p.reason));
       const names = (ids: number[] = []) => (request.series.length > 1 ? ids.map((id) => data.seriesById.get(id)!.name) : []);
@@ -81,8 +94,8 @@ describe("the page's ranking", () => {
     const franchiseData = { ...data, movies: retitled, movieById: new Map(retitled.map((m) => [m.id, m])) };
     const state = { seriesIds: [8002], filters: { ageAppropriateOnly: true } };
     const ids = filterIds(data.movies, state.filters);
-    const plain = recommend.rankedRecommendation(data, state, ids, "js", { limit: 30 }).items.find((i) => i.movie.id === 9010)!;
-    const titled = recommend.rankedRecommendation(franchiseData, state, ids, "js", { limit: 30 }).items.find((i) => i.movie.id === 9010)!;
+    const plain = recommend.rankedRecommendation(data, ranking, state, ids, { limit: 30 }).items.find((i) => i.movie.id === 9010)!;
+    const titled = recommend.rankedRecommendation(franchiseData, ranking, state, ids, { limit: 30 }).items.find((i) => i.movie.id === 9010)!;
     expect(titled.reason).toMatch(/^Carries the Star Voyagers name to the big screen/);
     expect(titled.rank).toBeLessThan(plain.rank);
     expect(titled.similarity).toBe(plain.similarity);
@@ -92,7 +105,7 @@ describe("the page's ranking", () => {
     const filters = { ageAppropriateOnly: false };
     const ids = filterIds(data.movies, filters);
     const share = (favourites: number[]) => {
-      const rec = recommend.rankedRecommendation(data, { seriesIds: [8001, 8003], favourites, filters }, ids, "js", { limit: 6 });
+      const rec = recommend.rankedRecommendation(data, ranking, { seriesIds: [8001, 8003], favourites, filters }, ids, { limit: 6 });
       const name = (id: number) => data.seriesById.get(id)!.name;
       return [8001, 8003].map((id) => rec.items.filter((i) => i.because[0] === name(id)).length);
     };
@@ -116,25 +129,44 @@ describe("the page's ranking", () => {
   });
 
   it("asks for a series before ranking anything", () => {
-    const rec = recommend.rankedRecommendation(data, { seriesIds: [], filters: {} }, [9001], "js");
+    const rec = recommend.rankedRecommendation(data, ranking, { seriesIds: [], filters: {} }, [9001]);
     expect(rec.kind).toBe("empty");
     expect(rec.message).toMatch(/Choose at least one TV series/);
   });
 
   it("names the filter changes that would bring results back, with their counts", () => {
     const filters: Filters = { genres: ["Western"], languages: ["fr"], ageAppropriateOnly: true };
-    const rec = recommend.rankedRecommendation(data, { seriesIds: [8001], filters }, [], "js");
+    const rec = recommend.rankedRecommendation(data, ranking, { seriesIds: [8001], filters }, []);
     expect(rec.kind).toBe("empty");
     const french = catalog.movies.filter((m) => m.language === "fr").length;
     expect(rec.message).toContain(`clear the genres (${french} movies)`);
     expect(rec.message).toContain("clear the languages (1 movie");
   });
 
-  it("falls back to the in-page filter, and says so, when DuckDB-WASM fails to start", async () => {
-    const filters: Filters = { genres: ["Crime"], ageAppropriateOnly: true };
-    const { rec } = await recommend.computeRecommendation(data, { seriesIds: [8001], filters }, { kind: "failed", error: new Error("wasm blocked") });
-    expect(rec.engine).toBe("js");
-    expect(rec.items.length).toBeGreaterThan(0);
-    expect(rec.notes.join(" ")).toContain("wasm blocked");
+  it("shows the precomputed picks before the movie texts and the vectors are fetched, and a card's story fetches the texts", async () => {
+    const { data: fresh, fetched } = siteData();
+    const state = { seriesIds: [8003], filters: { ageAppropriateOnly: true } };
+    expect(recommend.needsRanking(fresh, state)).toBe(false);
+    const { rec } = await recommend.computeRecommendation(fresh, state);
+    expect(rec.kind).toBe("picks");
+    expect(rec.items[0].movie.overview).toBe("");
+    expect(fetched).toEqual({ texts: 0, vectors: 0 });
+    const story = await rec.items[0].story!();
+    expect(story).toBe(catalog.movies.find((m) => m.id === 9014)!.overview);
+    expect(story).not.toBe("");
+    expect(fetched).toEqual({ texts: 1, vectors: 0 });
+  });
+
+  it("fetches the movie texts and the vectors once, for the first live ranking, and ranks as with them preloaded", async () => {
+    const { data: fresh, fetched } = siteData();
+    const state = { seriesIds: [8001, 8002], filters: { genres: ["Crime"], ageAppropriateOnly: true } };
+    expect(recommend.needsRanking(fresh, state)).toBe(true);
+    const first = await recommend.computeRecommendation(fresh, state);
+    const second = await recommend.computeRecommendation(fresh, { ...state, filters: { ageAppropriateOnly: true } });
+    expect(fetched).toEqual({ texts: 1, vectors: 1 });
+    expect(first.rec.kind).toBe("ranked");
+    expect(second.rec.kind).toBe("ranked");
+    const expected = recommend.rankedRecommendation(data, ranking, state, filterIds(data.movies, state.filters));
+    expect(first.rec.items.map((i) => [i.movie.id, i.reason])).toEqual(expected.items.map((i) => [i.movie.id, i.reason]));
   });
 });

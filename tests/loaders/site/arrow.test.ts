@@ -9,6 +9,7 @@ import type { Movie, Series } from "../../../lib/catalog.ts";
 import { normalise, quantizeInt8, type VectorSet } from "../../../lib/vectors.ts";
 import {
   limitVectors,
+  movieTextsToArrow,
   moviesToArrow,
   picksToArrow,
   seriesToArrow,
@@ -23,7 +24,7 @@ import { engineCatalog } from "../../fixtures/engine-catalog.ts";
 
 // site-data.ts reads the file schema through the generated lib bundle, so build it first.
 await bundleBrowserLib("src");
-const { decodeMovies, decodePicks, decodeSeries, decodeVectors } = await import("../../../src/components/site-data.ts");
+const { applyMovieTexts, decodeMovies, decodePickCards, decodePicks, decodeSeries, decodeVectors } = await import("../../../src/components/site-data.ts");
 
 const work = mkdtempSync(path.join(tmpdir(), "marquee-site-data-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -50,13 +51,30 @@ const picks: PickRow[] = [
 ];
 
 describe("site data serialisation", () => {
-  it("round-trips movies through Arrow IPC with every column the pages read", () => {
+  it("round-trips movies through their two Arrow files with every column the pages read", () => {
     const movies = engineCatalog().movies;
     const decoded = decodeMovies(moviesToArrow(movies));
-    expect(decoded).toEqual(movies.map((m) => withYear(m, m.release_date)));
+    applyMovieTexts(decoded, movieTextsToArrow(movies));
+    // A movie without watch providers (every fixture movie) decodes with providers null.
+    expect(decoded).toEqual(movies.map((m) => ({ ...withYear(m, m.release_date), providers: m.providers ?? null })));
   });
 
-  it("writes dates as Arrow dates and genres as lists, so DuckDB-WASM gets DATE and VARCHAR[]", () => {
+  it("keeps overviews and metadata out of movies.arrow: they decode empty until the texts file fills them in", () => {
+    const movies = engineCatalog().movies;
+    const withText = movies.find((m) => m.overview)!;
+    expect(tableFromIPC(moviesToArrow(movies)).schema.fields.map((f) => f.name)).not.toContain("overview");
+    const decoded = decodeMovies(moviesToArrow(movies)).find((m) => m.id === withText.id)!;
+    expect(decoded).toMatchObject({ title: withText.title, overview: "", keywords: [], cast: [], collection: null });
+  });
+
+  it("refuses a texts file whose rows are other movies", () => {
+    const movies = engineCatalog().movies;
+    const decoded = decodeMovies(moviesToArrow(movies));
+    expect(() => applyMovieTexts(decoded, movieTextsToArrow([...movies].reverse()))).toThrow(/row 0 is movie \d+, not \d+; rebuild the site/);
+    expect(() => applyMovieTexts(decoded, movieTextsToArrow(movies.slice(1)))).toThrow(/rows for \d+ movies/);
+  });
+
+  it("writes dates as Arrow dates and genres as lists, the types the catalogue declares", () => {
     const table = tableFromIPC(moviesToArrow(engineCatalog().movies));
     const types = Object.fromEntries(table.schema.fields.map((f) => [f.name, String(f.type)]));
     expect(types).toMatchObject({ id: "Int32", release_date: "Date32<DAY>", genre_names: "List<Utf8>", age_appropriate: "Bool", popularity: "Float64" });
@@ -108,6 +126,19 @@ describe("site data serialisation", () => {
     expect(decoded.get(203)![0]).toEqual(picks[2]);
   });
 
+  it("carries each pick's card and series heading in picks.arrow, leaving out picks the catalogue cannot show", () => {
+    const catalog = engineCatalog();
+    const unknown: PickRow = { ...picks[0], movie_id: 999_999, rank: 3 };
+    const bytes = picksToArrow([...picks, unknown], catalog);
+    expect(decodePicks(bytes).get(201)!.map((p) => p.movie_id)).toEqual([102, 101]);
+    const cards = decodePickCards(bytes)!;
+    const movie = withYear(catalog.movies.find((m) => m.id === 102)!, catalog.movies.find((m) => m.id === 102)!.release_date);
+    expect(cards.movies.get(102)).toMatchObject({ id: 102, title: movie.title, year: movie.year, genre_names: movie.genre_names, vote_count: movie.vote_count, overview: "" });
+    expect(cards.movies.has(999_999)).toBe(false);
+    expect(cards.series.get(201)).toEqual({ id: 201, name: catalog.series.find((s) => s.id === 201)!.name, genre_names: catalog.series.find((s) => s.id === 201)!.genre_names });
+    expect(decodePickCards(picksToArrow(picks))).toBeNull();
+  });
+
   it("decodes an empty picks file to no picks", () => {
     expect(decodePicks(picksToArrow([])).size).toBe(0);
   });
@@ -115,6 +146,7 @@ describe("site data serialisation", () => {
   it("summarises picks by source and model with the latest generation time", () => {
     expect(summarisePicks(picks)).toEqual({
       series: 2,
+      llm_series: 1,
       rows: 3,
       sources: { llm: 2, fallback: 1 },
       models: ["openai/gpt-oss-20b"],
@@ -141,7 +173,7 @@ describe("site archive", () => {
     expect(() => tarArchive([{ name: "../evil", bytes: "x" }])).toThrow(/plain file name/);
   });
 
-  it("holds the five files the pages read, all from the same catalogue", async () => {
+  it("holds the six files the pages read, all from the same catalogue", async () => {
     const catalog = engineCatalog();
     const vectors = {
       movies: vectorSet(catalog.movies.map((m) => m.id), 8, 1),
@@ -159,7 +191,10 @@ describe("site archive", () => {
     const dir = mkdtempSync(path.join(work, "archive-"));
     untar(bytes, dir);
     const read = (name: string) => new Uint8Array(readFileSync(path.join(dir, name)));
-    expect(decodeMovies(read("movies.arrow")).map((m) => m.id)).toEqual(catalog.movies.map((m) => m.id));
+    const movies = decodeMovies(read("movies.arrow"));
+    expect(movies.map((m) => m.id)).toEqual(catalog.movies.map((m) => m.id));
+    applyMovieTexts(movies, read("movie-texts.arrow"));
+    expect(movies.map((m) => m.overview)).toEqual(catalog.movies.map((m) => m.overview));
     expect(decodeSeries(read("series.arrow")).map((s) => s.id)).toEqual(catalog.series.map((s) => s.id));
     expect(decodeVectors(read("vectors.arrow"))!.movies.ids).toEqual(catalog.movies.slice(0, 5).map((m) => m.id));
     expect(decodePicks(read("picks.arrow")).get(201)).toHaveLength(2);

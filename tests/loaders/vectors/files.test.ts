@@ -5,9 +5,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ENERGETIC_EMBEDDER_ID, type Embedder } from "../../../loaders/vectors/embedders.ts";
-import { VECTOR_FILES, buildCatalogVectors, catalogVectorFiles } from "../../../loaders/vectors/files.ts";
+import { DEFAULT_VECTOR_DIMS, VECTOR_FILES, buildCatalogVectors, catalogVectorFiles, vectorDims } from "../../../loaders/vectors/files.ts";
 import { connectDuckDB, readCatalog, sqlPath, writeCatalog } from "../../../loaders/catalog/store.ts";
 import { openEngine } from "../../../loaders/engine.ts";
 import { buildSiteArchive } from "../../../loaders/site/sources.ts";
@@ -65,6 +65,32 @@ function expectNewerThanCatalogue(dir: string) {
 }
 
 describe("building the vector files", () => {
+  it("keeps MARQUEE_VECTOR_DIMS dimensions, projected alike for movies and series, and rebuilds files of other dimensions", async () => {
+    const { dir, cache } = await freshCatalog("projected");
+    vi.stubEnv("MARQUEE_VECTOR_DIMS", "6");
+    try {
+      const built = await buildCatalogVectors({ catalogDir: dir, embedder: fakeEmbedder().embedder, cacheDir: cache, log: quiet });
+      expect([built.movies.dims, built.series.dims]).toEqual([6, 6]);
+      expect((await readVectorsParquet(movieFile(dir))).dims).toBe(6);
+      vi.stubEnv("MARQUEE_VECTOR_DIMS", "0");
+      const lines: string[] = [];
+      const full = await catalogVectorFiles({ catalogDir: dir, embedder: fakeEmbedder().embedder, cacheDir: cache, log: (line) => lines.push(line) });
+      expect(full.movies.dims).toBe(16);
+      expect(lines.join("\n")).toContain("they have 6 dimensions, MARQUEE_VECTOR_DIMS asks for 16");
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it("refuses a MARQUEE_VECTOR_DIMS that is not a whole number", () => {
+    vi.stubEnv("MARQUEE_VECTOR_DIMS", "12.5");
+    try {
+      expect(() => vectorDims(512)).toThrow(/MARQUEE_VECTOR_DIMS must be a whole number, got 12.5/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it("writes id, embedder_id, scale and an int8 vector per title, in catalogue order", async () => {
     const { dir, cache } = await freshCatalog("columns");
     await buildCatalogVectors({ catalogDir: dir, embedder: fakeEmbedder().embedder, cacheDir: cache, log: quiet });
@@ -235,7 +261,8 @@ describe("npm run data:vectors", () => {
     expect(stderr).toContain(`${catalog.movies.length + catalog.series.length} texts embedded`);
     const series = await readVectorsParquet(seriesFile(dir));
     expect(series.embedderId).toBe(ENERGETIC_EMBEDDER_ID);
-    expect(series.dims).toBe(512);
+    // The offline encoder's 512 dimensions, projected to the default.
+    expect(series.dims).toBe(DEFAULT_VECTOR_DIMS);
   }, 60_000);
 
   it("refuses unknown arguments with its usage", async () => {
