@@ -17,6 +17,30 @@ const A11Y_HEAD_SCRIPT =
   `document.documentElement.lang="en";` +
   `document.querySelector('meta[name="viewport"]')?.setAttribute("content","width=device-width, initial-scale=1");`;
 
+const PAGES = [
+  { name: "Recommend", path: "/" },
+  { name: "Explore", path: "/explore" },
+  { name: "About", path: "/about" },
+];
+
+/**
+ * The site's navigation, in place of Framework's sidebar: its toggle is a checkbox named only
+ * by a title, outside any landmark, and its list holds a <label> (axe: label-title-only,
+ * region, list), with no option to change them. This is a plain <nav> in the page's <header>
+ * (a banner landmark), the current page marked with aria-current, and a skip link first, so
+ * a keyboard user reaches the page's content in one key press. Framework calls it with each
+ * page's path ("/index", "/explore") and makes the links relative to the page.
+ */
+function siteHeader({ path }: { path: string }): string {
+  const current = (page: string) => (page === "/" ? path === "/index" : path === page);
+  const links = PAGES.map(
+    (page) => `<li><a href="${page.path}"${current(page.path) ? ` aria-current="page"` : ""}>${page.name}</a></li>`,
+  ).join("");
+  return `<a class="skip-link" href="#observablehq-main">Skip to content</a>
+<a class="site-name" href="/">Marquee</a>
+<nav class="site-nav" aria-label="Site"><ul>${links}</ul></nav>`;
+}
+
 await bundleBrowserLib(root);
 invalidateStaleData(root);
 
@@ -24,11 +48,9 @@ export default {
   title: "Marquee",
   root,
   output: process.env.MARQUEE_SITE_OUTPUT ?? "dist",
-  pages: [
-    { name: "Recommend", path: "/" },
-    { name: "Explore", path: "/explore" },
-    { name: "About", path: "/about" },
-  ],
+  pages: PAGES,
+  sidebar: false,
+  header: siteHeader,
   // The default stylesheet list loads Google Fonts; the site must not depend on a third-party host.
   globalStylesheets: [],
   style: "style.css",

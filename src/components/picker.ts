@@ -1,7 +1,15 @@
 // A searchable multi-select: type to find, pick with the mouse or the keyboard, remove with
 // the chip's button. Its `value` is the list of chosen ids and it fires "input" when that
 // changes, so it works with Observable's view() and inside Inputs.form-like wrappers.
+//
+// Keyboard, as WAI-ARIA's editable combobox with list autocomplete: typing or ↓ opens the
+// list; ↓/↑ move through the options (wrapping), Home/End jump to the first/last while one is
+// active; Enter adds the active option (or the first when none is); Escape closes the list,
+// and a second Escape clears the text; Backspace in an empty box removes the last chip. Focus
+// stays in the text box and `aria-activedescendant` names the active option, so screen readers
+// read it. Adding and removing are announced through the page's live region.
 import { h, uid } from "./dom.js";
+import { announce } from "./live-region.js";
 
 export interface PickerItem {
   id: number | string;
@@ -94,6 +102,7 @@ export function picker(options: PickerOptions): PickerElement {
                 {
                   type: "button",
                   class: "picker-star",
+                  "data-id": String(id),
                   "aria-pressed": starred.has(id) ? "true" : "false",
                   "aria-label": `${options.star.label}: ${item.label}`,
                   title: `${options.star.label}: ${item.label}`,
@@ -109,7 +118,7 @@ export function picker(options: PickerOptions): PickerElement {
               class: "picker-remove",
               "aria-label": `Remove ${item.label}`,
               title: `Remove ${item.label}`,
-              onclick: () => remove(id),
+              onclick: () => remove(id, true),
             },
             "×",
           ),
@@ -126,6 +135,7 @@ export function picker(options: PickerOptions): PickerElement {
     active = -1;
   }
 
+  /** Renders the suggestions for the current text; `active` is kept when still in range, else none. */
   function renderList() {
     const query = normalise(input.value.trim());
     const chosen = new Set(value);
@@ -138,7 +148,7 @@ export function picker(options: PickerOptions): PickerElement {
       else if (at > 0 && contains.length < limit) contains.push(items[i]);
     }
     suggestions = [...starts, ...contains].slice(0, limit);
-    active = suggestions.length ? Math.min(Math.max(active, 0), suggestions.length - 1) : -1;
+    if (active >= suggestions.length) active = -1;
     list.replaceChildren(
       ...(suggestions.length
         ? suggestions.map((item, i) =>
@@ -164,12 +174,22 @@ export function picker(options: PickerOptions): PickerElement {
     );
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
-    if (active >= 0) input.setAttribute("aria-activedescendant", `${listId}-${active}`);
-    else input.removeAttribute("aria-activedescendant");
+    if (active >= 0) {
+      input.setAttribute("aria-activedescendant", `${listId}-${active}`);
+      list.children[active]?.scrollIntoView?.({ block: "nearest" });
+    } else input.removeAttribute("aria-activedescendant");
+  }
+
+  /** Makes option `index` active (opening the list first when it is closed). */
+  function move(index: (count: number) => number) {
+    if (list.hidden) renderList();
+    active = suggestions.length ? index(suggestions.length) : -1;
+    renderList();
   }
 
   function add(id: number | string) {
     if (!value.includes(id)) value = [...value, id];
+    announce(`Added ${byId.get(id)!.label}.`, "picker");
     input.value = "";
     renderChips();
     // Closed so the list does not cover the controls below; typing or ↓ opens it again.
@@ -181,37 +201,54 @@ export function picker(options: PickerOptions): PickerElement {
     if (starred.has(id)) starred.delete(id);
     else starred.add(id);
     renderChips();
+    // The chips were redrawn: give focus back to the same star, not to the page.
+    chips.querySelector<HTMLButtonElement>(`.picker-star[data-id="${CSS.escape(String(id))}"]`)?.focus();
     emit();
   }
 
-  function remove(id: number | string) {
+  function remove(id: number | string, refocus = false) {
     value = value.filter((v) => v !== id);
     starred.delete(id);
+    announce(`Removed ${byId.get(id)!.label}.`, "picker");
     renderChips();
     if (!list.hidden) renderList();
+    // The removed chip's button had focus; the text box is the natural place to go on.
+    if (refocus) input.focus();
     emit();
   }
 
   // The text box's own input events are typing, not a change of the picker's value.
   input.addEventListener("input", (event) => {
     event.stopPropagation();
-    active = 0;
+    active = -1;
     renderList();
   });
-  input.addEventListener("focus", () => renderList());
+  // A click opens the list; reaching the box with Tab does not, so the list never covers
+  // the controls a keyboard user is tabbing past.
+  input.addEventListener("click", () => {
+    if (list.hidden) renderList();
+  });
   input.addEventListener("blur", () => close());
   input.addEventListener("keydown", (event) => {
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    const open = !list.hidden;
+    if (event.key === "ArrowDown") {
       event.preventDefault();
-      if (list.hidden) renderList();
-      const step = event.key === "ArrowDown" ? 1 : -1;
-      active = suggestions.length ? (active + step + suggestions.length) % suggestions.length : -1;
-      renderList();
+      move((n) => (open && active >= 0 ? (active + 1) % n : 0));
+    } else if (event.key === "ArrowUp") {
+      event.preventDefault();
+      move((n) => (open && active >= 0 ? (active - 1 + n) % n : n - 1));
+    } else if ((event.key === "Home" || event.key === "End") && open && active >= 0) {
+      event.preventDefault();
+      move((n) => (event.key === "Home" ? 0 : n - 1));
     } else if (event.key === "Enter") {
       event.preventDefault();
-      if (active >= 0 && suggestions[active]) add(suggestions[active].id);
+      const chosen = open ? suggestions[active >= 0 ? active : 0] : undefined;
+      if (chosen) add(chosen.id);
     } else if (event.key === "Escape") {
-      close();
+      // A search box clears itself on Escape; the first Escape only closes the list.
+      event.preventDefault();
+      if (open) close();
+      else input.value = "";
     } else if (event.key === "Backspace" && input.value === "" && value.length > 0) {
       remove(value[value.length - 1]);
     }

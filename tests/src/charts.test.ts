@@ -107,4 +107,77 @@ describe("site charts", () => {
       "Most common: English (2 movies, 1 series); French (1 movie, 0 series); Japanese (1 movie, 0 series).",
     );
   });
+
+  it("gives each chart a text alternative: its summary and the data it draws, as a table", () => {
+    const points = [
+      { title: "Beta", year: 2005, similarity: 0.4, popularity: 150, vote_average: 6, sharedGenre: "No shared genre", picked: false },
+      { title: "Alpha", year: null, similarity: 0.8, popularity: 12.34, vote_average: 7, sharedGenre: "Drama", picked: true },
+    ];
+    const results = charts.chartText.results(points);
+    expect(results.rows).toEqual([
+      ["Alpha", "–", "0.80", 12.3, "Drama", "yes"],
+      ["Beta", 2005, "0.40", 150, "No shared genre", "no"],
+    ]);
+    expect(results.columns).toHaveLength(results.rows[0].length);
+
+    // Drama's popularities are 12 and 3 (the unrated movie has none): quartiles as Plot's box
+    // plot draws them (linear interpolation: 3 + 9 × 0.25 = 5.25, 3 + 9 × 0.75 = 9.75).
+    expect(charts.chartText.popularityByGenre(movies).rows).toEqual([
+      ["Comedy", 1, 150, 150, 150, 150, 150],
+      ["Crime", 1, 12, 12, 12, 12, 12],
+      ["Drama", 2, 3, 5.3, 7.5, 9.8, 12],
+    ]);
+    // Shares of all movies (4) and all series (1); the series' Sci-Fi & Fantasy is mapped.
+    expect(charts.chartText.genreShares(movies, series).rows).toEqual([
+      ["Drama", "75.0%", "100.0%"],
+      ["Comedy", "25.0%", "0.0%"],
+      ["Crime", "25.0%", "0.0%"],
+      ["Fantasy", "0.0%", "100.0%"],
+      ["Science Fiction", "0.0%", "100.0%"],
+    ]);
+    expect(charts.chartText.languages(movies, series).rows).toEqual([
+      ["English", 2, 1],
+      ["French", 1, 0],
+      ["Japanese", 1, 0],
+    ]);
+    expect(charts.chartText.languages(movies, series, 1).rows).toEqual([["English", 2, 1]]);
+    expect(charts.chartText.releaseYears(movies, series).rows).toEqual([
+      ["1990s", 1, 0],
+      ["2000s", 2, 0],
+      ["2010s", 0, 1],
+    ]);
+
+    // The rating chart: a sentence, no table (one row per movie would be the whole catalogue).
+    expect(charts.chartText.votes(movies)).toMatchObject({ summary: "3 rated movies; the highest rated is Gamma (2005) at 8.0, median popularity 12.0.", rows: [] });
+
+    // The chart's aria-description is the same sentence the page shows under it.
+    const doc = document as unknown as Document;
+    const svg = charts.popularityByGenreChart(movies, { width: 400, document: doc }) as unknown as Element;
+    expect(svg.getAttribute("aria-description")).toBe(charts.chartText.popularityByGenre(movies).summary);
+  });
+
+  it("renders the text alternative as a summary line and a captioned table behind a disclosure, titles as text", () => {
+    const doc = document as unknown as Document;
+    const points = [{ title: "<b>Bold</b> & Co", year: 2001, similarity: 0.5, popularity: 1, vote_average: 5, sharedGenre: "Drama", picked: true }];
+    const text = charts.chartText.results(points);
+    const element = charts.textAlternative(text, doc) as unknown as Element;
+    expect(element.querySelector("p.chart-summary")?.textContent).toBe(text.summary);
+    const details = element.querySelector("details.chart-data")!;
+    expect(details.hasAttribute("open")).toBe(false);
+    expect(details.querySelector("summary")?.textContent).toBe("The data as a table");
+    // Its scrolling box can take focus, so a keyboard can scroll a table wider than the card.
+    const scroll = details.querySelector(".chart-table-scroll")!;
+    expect([scroll.getAttribute("tabindex"), scroll.getAttribute("role"), scroll.getAttribute("aria-label")]).toEqual(["0", "region", text.caption]);
+    const table = details.querySelector("table")!;
+    expect(table.querySelector("caption")?.textContent).toBe(text.caption);
+    expect([...table.querySelectorAll("thead th[scope='col']")].map((th) => th.textContent)).toEqual(text.columns);
+    const row = table.querySelector("tbody tr")!;
+    expect(row.querySelector("th[scope='row']")?.textContent).toBe("<b>Bold</b> & Co");
+    expect(table.querySelector("b")).toBeNull();
+    expect([...row.querySelectorAll("td")].map((td) => td.textContent)).toEqual(["2001", "0.50", "1", "Drama", "yes"]);
+    // Nothing to tabulate: the summary alone.
+    const none = charts.textAlternative(charts.chartText.results([]), doc) as unknown as Element;
+    expect(none.querySelector("p")?.textContent).toBe("No candidates to plot.");
+    expect(none.querySelector("details")).toBeNull();
+  });
 });
