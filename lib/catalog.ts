@@ -48,6 +48,11 @@ export interface Movie extends Partial<MovieMetadata> {
   age_appropriate: boolean;
   poster_path: string | null;
   backdrop_path: string | null;
+  /**
+   * Where to watch it, per region (lib/providers.ts's WatchProviders as JSON text); null or
+   * absent when the refresh fetched none (imports, the demo, TMDB_WATCH_REGIONS empty).
+   */
+  providers?: string | null;
 }
 
 export interface Series extends Partial<SeriesMetadata> {
@@ -89,6 +94,8 @@ export interface CatalogMeta {
    * request kept failing. Absent when the step was off (TMDB_DETAILS=0) or the source is not TMDB.
    */
   details?: { cached: number; fetched: number; not_found: number; failed: number };
+  /** The watch-providers step of a TMDB refresh, as `details`, with the regions kept. Absent when it was off. */
+  providers?: { regions: string[]; cached: number; fetched: number; not_found: number; failed: number; with_providers: number };
 }
 
 export interface Catalog {
@@ -135,7 +142,10 @@ export const SERIES_METADATA_COLUMNS = [
   ["cast", "VARCHAR[]"],
 ] as const satisfies readonly (readonly [keyof SeriesMetadata, string])[];
 
-export const MOVIE_COLUMNS = [...CORE_MOVIE_COLUMNS, ...MOVIE_METADATA_COLUMNS] as const;
+/** Columns filled by the refresh's watch-providers step; a file without them reads as no providers. */
+export const MOVIE_PROVIDER_COLUMNS = [["providers", "VARCHAR"]] as const satisfies readonly (readonly [keyof Movie, string])[];
+
+export const MOVIE_COLUMNS = [...CORE_MOVIE_COLUMNS, ...MOVIE_METADATA_COLUMNS, ...MOVIE_PROVIDER_COLUMNS] as const;
 
 /** The movie core columns under the series' names (`name`, `first_air_date`), then the series metadata. */
 export const SERIES_COLUMNS = [

@@ -9,6 +9,11 @@
 // reciprocal rank, with small priors (Bayesian rating, popularity, shared language) for the
 // movies they found. Several series then share the list in proportion to their weights
 // (D'Hondt), and each candidate says which series it is there for (`because`).
+//
+// A visitor's feedback reshapes the list (Rocchio's relevance feedback over the same vectors):
+// liked movies pull every query toward theirs, disliked ones push it away and leave the list.
+// A movie can also be the starting point instead of a series: its vector is the query, its
+// title and story the lexical and franchise query, its people and keywords the metadata one.
 import { sharedGenres, tvGenresToMovieGenres } from "./catalog.ts";
 import { bm25Search, buildBm25Index, type Bm25Index } from "./bm25.ts";
 import type { Filters } from "./filters.ts";
@@ -148,6 +153,12 @@ export function createRankingContext(
 
 export interface RankingRequest {
   series: readonly { series: RankableSeries; weight?: number }[];
+  /** Catalogue movie ids the visitor liked: every query moves toward them. */
+  likes?: readonly number[];
+  /** Catalogue movie ids the visitor disliked: every query moves away from them, and they leave the list. */
+  dislikes?: readonly number[];
+  /** Start from this movie (more like this): ranked like a series, the movie itself left out. */
+  movie?: RankableMovie;
   /** Movies passing the filters (DuckDB or the exact JS filter). */
   allowedIds: readonly number[];
   /** The filters behind allowedIds, passed on to the reranker. */
@@ -161,6 +172,63 @@ export interface RankingRequest {
 export interface RankingInput extends RerankInput {
   /** Chosen series that have no vector in this build; ranked by the others. */
   missingVectors: RankableSeries[];
+  /**
+   * The likes and dislikes that shaped the list (those with a vector in this build); absent
+   * without any, so an input without feedback (and the LLM cache key made from it) stays as it was.
+   */
+  feedback?: { likes: number[]; dislikes: number[] };
+}
+
+/**
+ * Rocchio's weights: the query, the mean of the liked vectors, the mean of the disliked ones
+ * (his classic 1, 0.75, 0.15, with dislikes a little stronger: a "not for me" should show).
+ */
+export const FEEDBACK_WEIGHTS = Object.freeze({ query: 1, liked: 0.75, disliked: 0.25 });
+
+/**
+ * The query moved toward the liked movies' vectors and away from the disliked ones', unit
+ * length again. Ids without a vector are ignored; no feedback returns the query as it is.
+ */
+export function feedbackQuery(query: Float32Array, movies: VectorSet | Int8VectorSet, likes: readonly number[], dislikes: readonly number[]): Float32Array {
+  const rows = (ids: readonly number[]) => ids.map((id) => rowOf(movies, id)).filter((row) => row >= 0);
+  const liked = rows(likes);
+  const disliked = rows(dislikes);
+  if (liked.length === 0 && disliked.length === 0) return query;
+  const sum = new Float64Array(movies.dims);
+  for (let i = 0; i < movies.dims; i++) sum[i] = FEEDBACK_WEIGHTS.query * query[i];
+  const add = (rowList: number[], weight: number) => {
+    for (const row of rowList) {
+      const vector = seriesVector(movies, row);
+      for (let i = 0; i < movies.dims; i++) sum[i] += (weight / rowList.length) * vector[i];
+    }
+  };
+  add(liked, FEEDBACK_WEIGHTS.liked);
+  add(disliked, -FEEDBACK_WEIGHTS.disliked);
+  let norm = 0;
+  for (let i = 0; i < movies.dims; i++) norm += sum[i] * sum[i];
+  norm = Math.sqrt(norm);
+  if (norm === 0) return query;
+  return Float32Array.from(sum, (v) => v / norm);
+}
+
+/**
+ * A movie as the starting point of a ranking: its title and story stand for a series' name and
+ * overview, its directors and writers for the series' creators.
+ */
+export function movieAsSeries(movie: RankableMovie): RankableSeries {
+  return {
+    id: movie.id,
+    name: movie.title,
+    year: movie.year,
+    genre_names: movie.genre_names,
+    overview: movie.overview,
+    language: movie.language,
+    keywords: movie.keywords ?? [],
+    creators: [...(movie.directors ?? []), ...(movie.writers ?? [])],
+    cast: movie.cast ?? [],
+    companies: movie.companies ?? [],
+    networks: [],
+  };
 }
 
 /** The series' unit vector: float rows as they are, int8 rows dequantised (as the page does). */
@@ -196,11 +264,35 @@ export interface SeriesSignals {
   metadata: number[];
 }
 
+/** What one retrieval run starts from besides the series: a query vector already made, a collection to count as the franchise. */
+export interface SignalSource {
+  query?: Float32Array;
+  /** A movie start's collection: its other films are the franchise, whatever their titles. */
+  collection?: string | null;
+}
+
 /** Runs the three retrievals for one series over the allowed movies. */
-export function seriesSignals(context: RankingContext, series: RankableSeries, allowed: ReadonlySet<number>, allowedIds: readonly number[], mmr?: { lambda: number }): SeriesSignals {
+export function seriesSignals(
+  context: RankingContext,
+  series: RankableSeries,
+  allowed: ReadonlySet<number>,
+  allowedIds: readonly number[],
+  mmr?: { lambda: number },
+  source: SignalSource = {},
+): SeriesSignals {
   const seriesSet = context.vectors.series;
-  const query = queryVector([{ vector: seriesVector(seriesSet, rowOf(seriesSet, series.id)) }]);
+  const query = source.query ?? queryVector([{ vector: seriesVector(seriesSet, rowOf(seriesSet, series.id)) }]);
   const w = context.weights;
+  const franchise = w.franchise > 0 ? franchiseMatches(context.lexicon, context.movieById, series).filter((m) => allowed.has(m.id)) : [];
+  if (w.franchise > 0 && source.collection) {
+    // A collection is TMDB's own word that films belong together: the strongest franchise link.
+    const named = new Set(franchise.map((m) => m.id));
+    for (const movie of context.movieById.values()) {
+      if (movie.collection === source.collection && allowed.has(movie.id) && !named.has(movie.id)) {
+        franchise.push({ id: movie.id, strength: 1, kind: "title", sharedNames: [source.collection] });
+      }
+    }
+  }
   return {
     seriesId: series.id,
     language: series.language,
@@ -208,7 +300,7 @@ export function seriesSignals(context: RankingContext, series: RankableSeries, a
     query,
     dense: w.dense > 0 ? shortlist({ query, movies: context.vectors.movies, allowedIds, k: RETRIEVAL_DEPTH, mmr }).map((h) => ({ id: h.id, cosine: h.similarity })) : [],
     lexical: w.lexical > 0 ? bm25Search(context.bm25, { title: series.name, overview: series.overview }, RETRIEVAL_DEPTH, allowed).map((h) => h.id) : [],
-    franchise: w.franchise > 0 ? franchiseMatches(context.lexicon, context.movieById, series).filter((m) => allowed.has(m.id)) : [],
+    franchise,
     metadata: w.metadata > 0 ? metadataMatches(context.metadata, series).filter((m) => allowed.has(m.id)).slice(0, RETRIEVAL_DEPTH).map((m) => m.id) : [],
   };
 }
@@ -314,39 +406,91 @@ function linksOf(series: RankableSeries, movie: RankableMovie, index: MetadataIn
   return links.people.length || links.keywords.length || links.companies.length ? { links } : {};
 }
 
+/** A query the list is ranked for: a chosen series, or the movie a "more like this" starts from. */
+interface RankingSource {
+  series: RankableSeries;
+  weight: number;
+  /** The query before feedback (a movie start's own vector); undefined: the series' vector. */
+  query?: Float32Array;
+  collection?: string | null;
+}
+
+/** The unit vector a source's retrievals start from, before feedback. */
+function baseQuery(context: RankingContext, source: RankingSource): Float32Array {
+  if (source.query) return source.query;
+  const set = context.vectors.series;
+  return queryVector([{ vector: seriesVector(set, rowOf(set, source.series.id)) }]);
+}
+
 /**
- * The reranker's input for a selection: per series, the fused ranking of the allowed movies;
- * the list shared among the series by weight; candidates in that order, each with `because`
- * (the series it is there for first, then any other chosen series that ranks it as high).
- * Series without a vector are left out (listed in missingVectors); none with one → no candidates.
+ * The liked movies a candidate is closer to than to the query it is there for: the likes that
+ * brought it ("Because you liked Heat"), closest first.
+ */
+function likedFor(context: RankingContext, likedVectors: readonly { id: number; vector: Float32Array }[], query: Float32Array, id: number): number[] {
+  const own = cosineWith(query, context.vectors.movies, id);
+  return likedVectors
+    .map((liked) => ({ id: liked.id, cosine: cosineWith(liked.vector, context.vectors.movies, id) }))
+    .filter((liked) => liked.cosine > own)
+    .sort((a, b) => b.cosine - a.cosine || a.id - b.id)
+    .map((liked) => liked.id);
+}
+
+/**
+ * The reranker's input for a selection: per series (and the start movie, when there is one),
+ * the fused ranking of the allowed movies, its query moved by the visitor's likes and
+ * dislikes; the list shared among them by weight; candidates in that order, each with
+ * `because` (the series or start movie it is there for first, then any other that ranks it as
+ * high) and `liked` (the likes that brought it). Disliked movies and the start movie never
+ * appear. Series without a vector are left out (listed in missingVectors); none with one → no
+ * candidates. Without feedback or a start movie the ranking is exactly the series' own.
  */
 export function rankingInput(context: RankingContext, request: RankingRequest): RankingInput {
   const limit = request.limit ?? RESULT_LIMIT;
   const k = Math.max(request.k ?? SHORTLIST_SIZE, limit);
+  const movies = context.vectors.movies;
   const withVector = request.series.filter(({ series }) => rowOf(context.vectors.series, series.id) >= 0);
   const missingVectors = request.series.filter((s) => !withVector.includes(s)).map((s) => s.series);
-  const rerankSeries: RerankSeries[] = withVector.map(({ series }) => ({
+  const sources: RankingSource[] = withVector.map(({ series, weight }) => ({ series, weight: weight ?? 1 }));
+  const start = request.movie;
+  if (start) {
+    const row = rowOf(movies, start.id);
+    if (row >= 0) sources.push({ series: movieAsSeries(start), weight: 1, query: queryVector([{ vector: seriesVector(movies, row) }]), collection: start.collection });
+    else missingVectors.push(movieAsSeries(start));
+  }
+  const withRow = (ids: readonly number[] | undefined) => [...new Set(ids ?? [])].filter((id) => rowOf(movies, id) >= 0);
+  const dislikes = withRow(request.dislikes);
+  const likes = withRow(request.likes).filter((id) => !dislikes.includes(id));
+  const rerankSeries: RerankSeries[] = sources.map(({ series }) => ({
     id: series.id,
     name: series.name,
     year: series.year,
     genres: series.genre_names,
     overview: series.overview,
   }));
-  const base = { series: rerankSeries, filters: request.filters, limit, missingVectors };
-  if (withVector.length === 0 || request.allowedIds.length === 0) return { ...base, candidates: [] };
+  const base = { series: rerankSeries, filters: request.filters, limit, missingVectors, ...(likes.length || dislikes.length ? { feedback: { likes, dislikes } } : {}) };
+  // Disliked movies and the start movie leave the list; the same array otherwise, so the shortlist's row cache still applies.
+  const leaving = new Set([...dislikes, ...(start ? [start.id] : [])]);
+  const allowedIds = leaving.size ? request.allowedIds.filter((id) => !leaving.has(id)) : request.allowedIds;
+  if (sources.length === 0 || allowedIds.length === 0) return { ...base, candidates: [] };
 
-  const allowed = new Set(request.allowedIds);
-  const rankings = withVector.map(({ series }) => rankForSeries(context, series, allowed, request.allowedIds, request.mmr));
-  const weights = withVector.map(({ weight }) => weight ?? 1);
+  const allowed = new Set(allowedIds);
+  const baseQueries = sources.map((source) => baseQuery(context, source));
+  const queries = baseQueries.map((query) => feedbackQuery(query, movies, likes, dislikes));
+  const rankings = sources.map((source, i) =>
+    fuseSignals(context, seriesSignals(context, source.series, allowed, allowedIds, request.mmr, source.query || likes.length || dislikes.length ? { query: queries[i], collection: source.collection } : {})),
+  );
+  const weights = sources.map(({ weight }) => weight);
   const placed = shareByWeight(rankings, weights, k);
   // Another series "also" wants a movie that its own ranking puts in its first k.
   const positions = rankings.map((r) => new Set(r.ranked.slice(0, k).map((hit) => hit.id)));
-  const overlaps = lexicalScores(context.lexicon, withVector.map(({ series }) => series.name));
-  const seriesGenres = withVector.flatMap(({ series }) => series.genre_names);
+  const overlaps = lexicalScores(context.lexicon, sources.map(({ series }) => series.name));
+  const seriesGenres = sources.flatMap(({ series }) => series.genre_names);
+  const likedVectors = likes.map((id) => ({ id, vector: seriesVector(movies, rowOf(movies, id)) }));
 
   const candidates: RerankCandidate[] = placed.map(({ id, seriesIndex, hit }) => {
     const movie = context.movieById.get(id)!;
-    const also = withVector.map((_, i) => i).filter((i) => i !== seriesIndex && positions[i].has(id));
+    const also = sources.map((_, i) => i).filter((i) => i !== seriesIndex && positions[i].has(id));
+    const liked = likes.includes(id) ? [] : likedFor(context, likedVectors, baseQueries[seriesIndex], id);
     return {
       id: movie.id,
       title: movie.title,
@@ -360,9 +504,10 @@ export function rankingInput(context: RankingContext, request: RankingRequest): 
       shared_genres: sharedGenres(seriesGenres, movie.genre_names),
       title_overlap: overlaps.get(id) ?? 0,
       score: hit.score,
-      because: [seriesIndex, ...also].map((i) => withVector[i].series.id),
+      because: [seriesIndex, ...also].map((i) => sources[i].series.id),
       ...(hit.franchise ? { franchise: hit.franchise } : {}),
-      ...linksOf(withVector[seriesIndex].series, movie, context.metadata),
+      ...(liked.length ? { liked } : {}),
+      ...linksOf(sources[seriesIndex].series, movie, context.metadata),
     };
   });
   return { ...base, candidates };

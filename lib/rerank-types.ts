@@ -1,6 +1,7 @@
 // Shapes shared by the LLM rerank (Node) and the fallback ranker (Node and browser).
 // Type-only module: importing it pulls no code into the browser bundle.
 import type { Filters } from "./filters.ts";
+import type { ProposalCounts } from "./proposals.ts";
 
 export interface RerankCandidate {
   id: number;
@@ -27,8 +28,12 @@ export interface RerankCandidate {
   because?: number[];
   /** Set when the movie belongs with a series by name: its title ("title") or a name its story uses ("entity"). */
   franchise?: "title" | "entity";
+  /** Movies the visitor liked that this one is closer to than to its series: the likes that brought it, closest first. */
+  liked?: number[];
   /** People and TMDB keywords the movie shares with its series (lib/metadata-links.ts). */
   links?: { people: { name: string; role: "directed" | "wrote" | "stars"; inSeries: "created" | "starred" }[]; keywords: string[]; companies?: string[] };
+  /** Set when the LLM named this movie from its own knowledge and it resolved to this catalogue id (lib/proposals.ts). */
+  proposal?: boolean;
 }
 
 export interface RerankSeries {
@@ -67,6 +72,10 @@ export interface RerankResult {
   fallbackReason?: string;
   /** ISO time the picks were generated (for cached LLM answers: when the call was made). */
   generated_at?: string;
+  /** Resolved proposals that were not in the input's candidates: the picks may name them. */
+  added?: RerankCandidate[];
+  /** What became of the model's proposals (resolved, unresolved, filtered out...). */
+  proposals?: ProposalCounts;
 }
 
 /** One precomputed pick of the static site: a row of picks.parquet, and what the pages decode. */

@@ -10,6 +10,9 @@ import { languageNames } from "../lib/languages.ts";
 import { RESULT_LIMIT, SHORTLIST_SIZE, createRankingContext, rankingInput, type RankableMovie, type RankableSeries, type RankingVectors, type RankingWeights } from "../lib/pipeline.ts";
 import type { RerankCandidate, RerankInput } from "../lib/rerank-types.ts";
 import { describeSeries, seriesFinder } from "../lib/series-lookup.ts";
+import { describeMovie, movieFinder } from "../lib/movie-lookup.ts";
+import { buildTitleIndex } from "../lib/proposals.ts";
+import { dequantizeRow, dot, rowOf, type Int8VectorSet, type VectorSet } from "../lib/vectors.ts";
 import { activeCatalog } from "./catalog/active.ts";
 import { CATALOG_FILES, connectDuckDB, readCatalog, sqlPath } from "./catalog/store.ts";
 import { rerank, type RerankOptions } from "./llm/rerank.ts";
@@ -52,6 +55,12 @@ export interface RecommendRequest {
   useLlm?: boolean;
   /** Diversity over the shortlist; off by default. */
   mmr?: { lambda: number };
+  /** Movie ids the visitor liked: the ranking moves toward them (lib/pipeline.ts). */
+  likes?: number[];
+  /** Movie ids the visitor disliked: the ranking moves away from them, and they are left out. */
+  dislikes?: number[];
+  /** A movie id or title to start from ("more like this"), with or instead of series. */
+  movie?: string | number;
 }
 
 export interface ChosenSeries {
@@ -65,6 +74,8 @@ export interface ChosenSeries {
 export interface Shortlist {
   input: RerankInput;
   series: ChosenSeries[];
+  /** The movie the list starts from, when the request named one. */
+  movie?: { id: number; title: string; year: number | null };
   /** Movies passing the filters. */
   matching: number;
 }
@@ -77,6 +88,8 @@ export interface RecommendedMovie extends Omit<RerankCandidate, "overview"> {
 
 export interface Recommendation {
   series: ChosenSeries[];
+  /** The movie the list starts from, when the request named one. */
+  movie?: { id: number; title: string; year: number | null };
   /** The filters applied, validated and with defaults filled in. */
   filters: Filters;
   picks: RecommendedMovie[];
@@ -93,6 +106,7 @@ export interface Engine {
   dir: string;
   vectors: EngineVectors;
   findSeries(query: string | number): Series;
+  findMovie(query: string | number): Movie;
   /** The candidates the reranker sees for a request (lib/pipeline.ts), without reranking. */
   shortlist(request: RecommendRequest): Promise<Shortlist>;
   /** rerank(await shortlist(request)), as picks with reasons. */
@@ -139,6 +153,22 @@ async function engineVectors(dir: string, catalog: Catalog, options: EngineOptio
   return { embedderId: files.embedderId, movies: files.movies, series: files.series };
 }
 
+function rowVector(set: VectorSet | Int8VectorSet, row: number): Float32Array {
+  if (set.data instanceof Int8Array) return dequantizeRow(set as Int8VectorSet, row);
+  return (set.data as Float32Array).subarray(row * set.dims, (row + 1) * set.dims);
+}
+
+/** A proposed movie's similarity for its card: its best cosine with the chosen series (0 without vectors). */
+function similarityTo(vectors: EngineVectors, seriesIds: readonly number[]): (id: number) => number {
+  const queries = seriesIds.map((id) => rowOf(vectors.series, id)).filter((row) => row >= 0).map((row) => rowVector(vectors.series, row));
+  return (id) => {
+    const row = rowOf(vectors.movies, id);
+    if (row < 0 || queries.length === 0) return 0;
+    const movie = rowVector(vectors.movies, row);
+    return Math.max(...queries.map((q) => dot(q, 0, movie, 0, vectors.movies.dims)));
+  };
+}
+
 /** Opens a catalogue for recommending: reads it and its vector files (built when stale), opens DuckDB. */
 export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -151,6 +181,9 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   const context = createRankingContext(catalog.movies.map(rankableMovie), vectors, { weights: options.weights });
   const vocabulary = vocabularyOf(catalog);
   const findSeries = seriesFinder(catalog.series);
+  const findMovie = movieFinder(catalog.movies);
+  // The LLM's proposals are resolved against the whole catalogue (the filters apply after).
+  const titleIndex = buildTitleIndex(catalog.movies.map((movie) => ({ ...movie, year: yearOf(movie.release_date) })));
 
   const connection: DuckDBConnection = await connectDuckDB();
   // A temp view is private to this connection, so two engines in one process do not collide.
@@ -164,7 +197,7 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
 
   /** The chosen series with their summed weights; the same series named twice counts once. */
   function chosenSeries(request: RecommendRequest): { series: Series; weight: number }[] {
-    if (request.series.length === 0) throw new RecommendError("choose at least one series");
+    if (request.series.length === 0 && request.movie === undefined) throw new RecommendError("choose at least one series or a movie to start from");
     const weights = request.weights ?? request.series.map(() => 1);
     if (weights.length !== request.series.length) {
       throw new RecommendError(`got ${weights.length} weights for ${request.series.length} series; give one weight per series`);
@@ -182,34 +215,47 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
     const limit = positiveInteger(request.limit ?? RESULT_LIMIT, "limit", 100);
     const k = Math.max(positiveInteger(request.k ?? SHORTLIST_SIZE, "k", 1000), limit);
     const picked = chosenSeries(request);
-    const filters = validateFilters({ ...DEFAULT_FILTERS, ...request.filters }, vocabulary);
+    const start = request.movie === undefined ? undefined : findMovie(request.movie);
+    const dislikes = request.dislikes ?? [];
+    const requested = validateFilters({ ...DEFAULT_FILTERS, ...request.filters }, vocabulary);
+    // Dislikes and the start movie leave the list in the pipeline; as excluded ids they also stay out of what an LLM adds.
+    const leaving = [...dislikes, ...(start ? [start.id] : [])].filter((id) => !requested.excludeIds?.includes(id));
+    const filters = leaving.length ? { ...requested, excludeIds: [...(requested.excludeIds ?? []), ...leaving] } : requested;
     const allowedIds = await matchingIds(filters);
-    const { missingVectors, ...input } = rankingInput(context, {
+    const { missingVectors, feedback: _feedback, ...input } = rankingInput(context, {
       series: picked.map(({ series, weight }) => ({ series: rankableSeries(series), weight })),
       allowedIds,
       filters,
       limit,
       k,
       mmr: request.mmr,
+      ...(request.likes?.length ? { likes: request.likes } : {}),
+      ...(dislikes.length ? { dislikes } : {}),
+      ...(start ? { movie: rankableMovie(start) } : {}),
     });
     if (missingVectors.length > 0) {
-      const series = catalog.series.find((s) => s.id === missingVectors[0].id)!;
-      throw new RecommendError(`series ${describeSeries(series)} has no vector; rebuild the vectors for ${dir}`);
+      // Missing series come first; the start movie, when it lacks a vector, last.
+      const series = picked.find((p) => p.series.id === missingVectors[0].id)?.series;
+      const what = series ? `series ${describeSeries(series)}` : `movie ${describeMovie(start!)}`;
+      throw new RecommendError(`${what} has no vector; rebuild the vectors for ${dir}`);
     }
     const chosen = picked.map(({ series }) => ({ id: series.id, name: series.name, year: yearOf(series.first_air_date), genres: series.genre_names }));
-    return { input, series: chosen, matching: allowedIds.length };
+    return { input, series: chosen, matching: allowedIds.length, ...(start ? { movie: { id: start.id, title: start.title, year: yearOf(start.release_date) } } : {}) };
   }
 
   async function recommend(request: RecommendRequest): Promise<Recommendation> {
-    const { input, series, matching } = await shortlist(request);
-    const result = await rerank(input, { ...options.rerank, ...(request.useLlm === false ? { client: null } : {}) });
-    const byId = new Map(input.candidates.map((c) => [c.id, c]));
+    const { input, series, matching, movie } = await shortlist(request);
+    const proposals = { index: titleIndex, similarityOf: similarityTo(vectors, series.map((s) => s.id)) };
+    const result = await rerank(input, { proposals, ...options.rerank, ...(request.useLlm === false ? { client: null } : {}) });
+    // Picks may name a proposal the shortlist did not have (result.added).
+    const byId = new Map([...input.candidates, ...(result.added ?? [])].map((c) => [c.id, c]));
     const picks: RecommendedMovie[] = result.picks.map((pick) => {
       const { overview: _overview, ...candidate } = byId.get(pick.id)!;
       return { ...candidate, reason: pick.reason, rank: pick.rank };
     });
     return {
       series,
+      ...(movie ? { movie } : {}),
       filters: input.filters,
       picks,
       source: result.source,
@@ -225,6 +271,7 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
     dir,
     vectors,
     findSeries,
+    findMovie,
     shortlist,
     recommend,
     close: () => connection.closeSync(),

@@ -43,6 +43,8 @@ export interface ServeOptions {
   maxConnectionsPerClient?: number;
   /** Where failed requests and refused clients are reported, one line each; default: stderr. */
   log?: (line: string) => void;
+  /** Answers /api/picks (scripts/api-picks.ts) when set; without it the path says "not live". */
+  apiPicks?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export interface RunningServer {
@@ -81,20 +83,37 @@ function cacheControl(pathname: string): string {
   return HASHED.test(pathname) ? "public, max-age=31536000, immutable" : "no-cache";
 }
 
-/** The LLM providers a page may call from the browser (today the picks are made at build time, so none does). */
-export const BROWSER_LLM_ORIGINS: readonly string[] = ["https://api.groq.com"];
+/**
+ * The LLM providers a page may call from the browser with the visitor's own key
+ * (src/components/llm-settings.ts): Groq, and a server on the visitor's own machine (Ollama,
+ * llama.cpp) on any port. Any other OpenAI-compatible provider must be listed by the operator
+ * in MARQUEE_BROWSER_LLM_ORIGINS (space-separated origins): allowing every https origin would
+ * let injected script send data anywhere, which connect-src is there to stop.
+ */
+export const BROWSER_LLM_ORIGINS: readonly string[] = ["https://api.groq.com", "http://localhost:*", "http://127.0.0.1:*", ...extraBrowserLlmOrigins(process.env.MARQUEE_BROWSER_LLM_ORIGINS)];
+
+/** Origins from MARQUEE_BROWSER_LLM_ORIGINS; anything that is not a bare http(s) origin is refused. */
+export function extraBrowserLlmOrigins(raw: string | undefined): string[] {
+  const origins = (raw ?? "").split(/\s+/).filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[a-z0-9.-]+(:\d+)?$/i.test(origin)) {
+      throw new ServeError(`MARQUEE_BROWSER_LLM_ORIGINS must list origins like https://llm.example.org, got "${origin}"`);
+    }
+  }
+  return origins;
+}
 /** Where the posters come from. */
 export const IMAGE_ORIGINS: readonly string[] = ["https://image.tmdb.org"];
 
 /**
- * The policy the built site satisfies, on every answer that is not a page. A worker started
- * from a URL (DuckDB-WASM's) is governed by the policy of its script's answer, and it too
- * compiles WebAssembly and fetches files, so this is the pages' policy minus their hashes.
+ * The policy the built site satisfies, on every answer that is not a page: the pages' policy
+ * minus their hashes (a worker started from a URL is governed by its script's answer). No
+ * WebAssembly: the pages filter and rank in JavaScript since DuckDB-WASM left them.
  */
 function sitePolicy(extraDirectives: readonly string[] = [], scriptHashes: readonly string[] = []): string {
   return [
     "default-src 'self'",
-    ["script-src 'self' 'wasm-unsafe-eval'", ...scriptHashes].join(" "),
+    ["script-src 'self'", ...scriptHashes].join(" "),
     ...extraDirectives,
     // Plot and Inputs write style attributes.
     "style-src 'self' 'unsafe-inline'",
@@ -593,6 +612,12 @@ export function startServer(options: ServeOptions): Promise<RunningServer> {
   const server = createServer(
     guarded(async (req, res) => {
       if (served) reportServed(req, res, served, log);
+      if ((req.url ?? "").split("?")[0] === "/api/picks") {
+        if (options.apiPicks) return options.apiPicks(req, res);
+        // The page probes this path: "not live" rather than a 404 in every visitor's console.
+        res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+        return void res.end(req.method === "HEAD" ? undefined : '{"live":false}');
+      }
       await handle(req, res);
     }, log),
   );
@@ -646,6 +671,8 @@ export function closeOnSignals(running: RunningServer): void {
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   try {
     const options = serveOptionsFromArgs(process.argv.slice(2));
+    // Loaded only when asked for: the engine behind /api/picks is heavy.
+    if (process.env.MARQUEE_LIVE_LLM) options.apiPicks = (await import("./api-picks.ts")).apiPicksFromEnv();
     const running = await startServer(options);
     closeOnSignals(running);
     console.log(`Serving ${path.resolve(options.dir)} on ${running.url}`);

@@ -95,7 +95,9 @@ async function main() {
     if (compressed.bytes > 0) console.log(summarise(compressed));
   }
   const port = Number(process.env.PORT ?? 3000);
-  const running = await startServer({ dir: dist, port, host: process.env.HOST ?? "127.0.0.1" });
+  // POST /api/picks with the server's own key, only when asked for (the engine behind it is heavy).
+  const apiPicks = process.env.MARQUEE_LIVE_LLM ? (await import("./api-picks.ts")).apiPicksFromEnv() : undefined;
+  const running = await startServer({ dir: dist, port, host: process.env.HOST ?? "127.0.0.1", apiPicks });
   closeOnSignals(running);
   const url = running.url.replace("//127.0.0.1:", "//localhost:");
   console.log(`Marquee is running at ${url} (Ctrl+C to stop)`);

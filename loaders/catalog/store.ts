@@ -8,6 +8,7 @@ import path from "node:path";
 import {
   MOVIE_COLUMNS,
   MOVIE_METADATA_COLUMNS,
+  MOVIE_PROVIDER_COLUMNS,
   SERIES_COLUMNS,
   SERIES_METADATA_COLUMNS,
   type Catalog,
@@ -112,6 +113,13 @@ function toRecord<T>(row: Record<string, unknown>, dateColumn: string, metadata:
   return out as T;
 }
 
+/** A movie without watch providers reads without the field, as it was written (providers are optional, unlike the metadata). */
+function withoutEmptyProviders(movie: Movie): Movie {
+  const out = movie as Movie & Record<string, unknown>;
+  for (const [name] of MOVIE_PROVIDER_COLUMNS) if (out[name] === null || out[name] === undefined) delete out[name];
+  return out;
+}
+
 export async function readCatalogMeta(dir: string): Promise<CatalogMeta> {
   const file = path.join(dir, CATALOG_FILES.meta);
   try {
@@ -122,7 +130,7 @@ export async function readCatalogMeta(dir: string): Promise<CatalogMeta> {
 }
 
 const OPTIONAL_COLUMNS = {
-  movies: new Set<string>(MOVIE_METADATA_COLUMNS.map(([name]) => name)),
+  movies: new Set<string>([...MOVIE_METADATA_COLUMNS, ...MOVIE_PROVIDER_COLUMNS].map(([name]) => name)),
   series: new Set<string>(SERIES_METADATA_COLUMNS.map(([name]) => name)),
 };
 
@@ -158,7 +166,7 @@ export async function readCatalog(dir: string): Promise<Catalog> {
     await checkColumns(connection, path.join(dir, CATALOG_FILES.series), SERIES_COLUMNS, "series");
     const read = async (file: string) =>
       (await connection.runAndReadAll(`SELECT * FROM read_parquet(${quotedString(path.join(dir, file))}) ORDER BY popularity DESC, id`)).getRowObjectsJS() as Record<string, unknown>[];
-    const movies = (await read(CATALOG_FILES.movies)).map((row) => toRecord<Movie>(row, "release_date", MOVIE_METADATA_COLUMNS));
+    const movies = (await read(CATALOG_FILES.movies)).map((row) => withoutEmptyProviders(toRecord<Movie>(row, "release_date", MOVIE_METADATA_COLUMNS)));
     const series = (await read(CATALOG_FILES.series)).map((row) => toRecord<Series>(row, "first_air_date", SERIES_METADATA_COLUMNS));
     return { movies, series, meta: await readCatalogMeta(dir) };
   } finally {

@@ -4,24 +4,33 @@
 // results in one pass (the benchmark's input-change figure), and a late answer for an
 // older input never overwrites a newer one.
 import { card, h } from "./dom.js";
-import { resultsChart } from "./charts.js";
+import { chartText, resultsChart, textAlternative } from "./charts.js";
 import type { ControlsElement } from "./controls.js";
-import type { MovieDatabase } from "./database.js";
 import { quickStart } from "./quick-start.js";
-import { computeRecommendation, type FilterEngine } from "./recommend.js";
-import { resultsView } from "./results.js";
+import { computeRecommendation, needsRanking, prepareRanking, type Recommendation } from "./recommend.js";
+import { announce, liveRegion } from "./live-region.js";
+import { resultsAnnouncement, resultsView } from "./results.js";
 import type { LoadedSiteData } from "./site-data.js";
 import type { RecommendState } from "./lib.bundle.js";
+import { MORE_LIKE_THIS_EVENT } from "./card-actions.js";
+import { fanFeedback, fanStore } from "./fan-state.js";
+import { hiddenList } from "./hidden-list.js";
+import { historyImport } from "./history-import.js";
+import { notOnMyServices, providerSettings } from "./providers.js";
 
 export interface RecommendViewOptions {
   data: LoadedSiteData;
   controls: ControlsElement;
-  /** DuckDB-WASM; until it resolves the page filters the decoded rows itself. */
-  database: Promise<MovieDatabase>;
   /** Framework's resize(), so the chart follows the card's width. */
   resize: (render: (width: number) => Node) => Node;
   /** Called with every state shown (the page mirrors it into the URL). */
   onState?: (state: RecommendState) => void;
+  /** Live language-model picks (live-picks.ts), run once the deterministic results are shown. */
+  live?: (rec: Recommendation, state: RecommendState, slot: HTMLElement, isCurrent: () => boolean) => void;
+  /** The "more like this" movie from the link (?movie=<id>). */
+  movie?: number;
+  /** Regions the catalogue has watch providers for (meta.json); none hides the feature. */
+  providerRegions?: string[];
 }
 
 export function recommendView(options: RecommendViewOptions): HTMLElement {
@@ -30,25 +39,81 @@ export function recommendView(options: RecommendViewOptions): HTMLElement {
   const start = h("div", { class: "quick-start-slot" });
   const results = h("div", { class: "results-slot" });
   const chart = h("div", { class: "chart-slot" });
-  root.append(start, results, chart);
+  // The visitor's own tools: where to watch, history import, what they hid or liked (fan-state.ts).
+  const regions = options.providerRegions ?? [];
+  const titleOf = (id: number) => data.movieById.get(id)?.title ?? null;
+  const fans = h(
+    "div",
+    { class: "fan-tools" },
+    providerSettings(regions, () => data.texts().then(() => data.movies)),
+    historyImport(() => ({ movies: data.movies, series: data.series.map((s) => ({ id: s.id, title: s.name, year: s.year, popularity: s.popularity })) })),
+    hiddenList(titleOf),
+  );
+  root.append(liveRegion(), fans, start, results, chart);
+  let movie = options.movie;
 
-  let engine: FilterEngine = { kind: "js" };
   let latest = 0;
+  // Results are announced after a visitor's change, not on load.
+  let changedByVisitor = false;
 
   async function update() {
     const run = ++latest;
-    const state = controls.value;
+    const state: RecommendState = { ...controls.value, ...(movie !== undefined ? { movie } : {}) };
     options.onState?.(state);
-    const outcome = await computeRecommendation(data, state, engine);
+    const marks = fanStore().get();
+    const feedback = fanFeedback(marks);
+    const services = notOnMyServices(data.movies, marks, regions);
+    if (services.length) feedback.exclude = [...feedback.exclude, ...services];
+    // Live ranking first needs the texts and vectors (fetched once); say so instead of a blank slot.
+    if (needsRanking(data, state) && !results.querySelector("section[data-results]")) {
+      results.replaceChildren(h("p", { class: "results-loading", role: "status" }, "Loading the story data to rank movies for your series…"));
+    }
+    const outcome = await computeRecommendation(data, state, feedback);
     if (run !== latest) return;
     const chosen = state.seriesIds.map((id) => data.seriesById.get(id)).filter((s) => s !== undefined);
+    // A quick-start button that goes away with the list must not drop focus to the page.
+    const focusWasInStart = start.contains(document.activeElement);
     start.replaceChildren(...(state.seriesIds.length ? [] : [quickStart(data, controls)]));
-    results.replaceChildren(resultsView(outcome.rec, { series: chosen, elapsedMs: outcome.elapsedMs }));
+    const startTitle = movie === undefined ? undefined : titleOf(movie);
+    const leave = () => {
+      movie = undefined;
+      changedByVisitor = true;
+      refresh();
+    };
+    const named = (ids: number[]) => ids.map(titleOf).filter((t): t is string => t !== null);
+    results.replaceChildren(
+      resultsView(outcome.rec, {
+        series: chosen,
+        elapsedMs: outcome.elapsedMs,
+        ...(startTitle ? { movie: { title: startTitle, leave } } : {}),
+        shapedBy: { likes: named(marks.likes), dislikes: named(marks.dislikes) },
+      }),
+    );
+    options.live?.(outcome.rec, state, results, () => run === latest);
+    if (focusWasInStart && !start.contains(document.activeElement)) focusResults();
+    if (changedByVisitor) announce(resultsAnnouncement(outcome.rec, chosen), "results");
+    changedByVisitor = false;
+    const points = outcome.rec.points;
     chart.replaceChildren(
-      ...(outcome.rec.points.length
-        ? [card("How the candidates compare", "Story similarity against popularity; stars are the movies shown above", options.resize((width) => resultsChart(outcome.rec.points, { width })))]
+      ...(points.length
+        ? [
+            card(
+              "How the candidates compare",
+              "Story similarity against popularity; stars are the movies shown above",
+              options.resize((width) => resultsChart(points, { width })),
+              textAlternative(chartText.results(points)),
+            ),
+          ]
         : []),
     );
+  }
+
+  /** Moves focus to the new results' heading (focusable by script only). */
+  function focusResults() {
+    const heading = results.querySelector<HTMLElement>("h2, .empty-state");
+    if (!heading) return;
+    heading.tabIndex = -1;
+    heading.focus();
   }
 
   function failed(error: unknown) {
@@ -58,17 +123,28 @@ export function recommendView(options: RecommendViewOptions): HTMLElement {
   }
 
   const refresh = () => void update().catch(failed);
-  controls.addEventListener("input", refresh);
-  options.database.then(
-    (db) => {
-      engine = { kind: "duckdb", db };
-      refresh();
-    },
-    (error) => {
-      engine = { kind: "failed", error };
-      refresh();
-    },
-  );
+  controls.addEventListener("input", () => {
+    changedByVisitor = true;
+    refresh();
+  });
+  // The first view (picks, or none) needs no texts or vectors; a visitor reaching for the
+  // controls is about to need them, so they start loading then, not on every visit.
+  const prefetch = () => void prepareRanking(data).catch(() => undefined);
+  controls.addEventListener("pointerdown", prefetch, { once: true });
+  controls.addEventListener("focusin", prefetch, { once: true });
+  // A mark (seen, like, ...) or a restore reshapes the list at once.
+  fanStore().subscribe(() => {
+    changedByVisitor = true;
+    refresh();
+  });
+  root.addEventListener(MORE_LIKE_THIS_EVENT, (event) => {
+    movie = (event as CustomEvent<number>).detail;
+    changedByVisitor = true;
+    refresh();
+    results.scrollIntoView?.({ block: "start" });
+  });
+  // The cards' providers are in the movies' texts: show them once they arrive.
+  if (regions.length) void data.texts().then(refresh, () => undefined);
   refresh();
   return root;
 }

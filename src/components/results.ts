@@ -40,17 +40,20 @@ export function provenance(rec: Recommendation): HTMLElement {
       " Ranked when the site was built, with reasons written from the data (no language model was configured). Change a filter or add a series to rank live.",
     );
   }
-  const engine = rec.engine === "duckdb" ? "DuckDB-WASM" : "the page (the in-browser database is still loading)";
   return h(
     "p",
     { class: "provenance live" },
     h("span", { class: "badge" }, "Live ranking"),
-    ` Ranked in your browser by story similarity, shared genres, popularity and rating; reasons are written from the data, not by a language model. Filtered by ${engine}.`,
+    " Filtered and ranked in your browser by story similarity, shared genres, popularity and rating, as the command line ranks; reasons are written from the data, not by a language model.",
   );
 }
 
 export interface ResultsViewOptions {
   series: readonly SiteSeries[];
+  /** The "more like this" movie the list starts from, and how to leave it. */
+  movie?: { title: string; leave: () => void };
+  /** Titles of the liked and disliked movies that shaped the list (fan-state.ts). */
+  shapedBy?: { likes: string[]; dislikes: string[] };
   /** Milliseconds the computation took, shown for the curious. */
   elapsedMs?: number;
 }
@@ -59,7 +62,6 @@ export function resultsView(rec: Recommendation, options: ResultsViewOptions): H
   version += 1;
   const root = h("section", {
     class: "results",
-    "aria-live": "polite",
     "data-results": "",
     "data-version": version,
     "data-kind": rec.kind,
@@ -69,19 +71,43 @@ export function resultsView(rec: Recommendation, options: ResultsViewOptions): H
     "data-elapsed": options.elapsedMs?.toFixed(1),
   });
   if (rec.kind === "empty") {
-    root.append(h("div", { class: "empty-state", role: "status" }, h("p", {}, rec.message ?? "No results."), rec.notes.map((n) => h("p", { class: "result-note" }, n))));
+    root.append(h("div", { class: "empty-state" }, h("p", {}, rec.message ?? "No results."), rec.notes.map((n) => h("p", { class: "result-note" }, n))));
     return root;
   }
-  const heading = options.series.length ? `Because you like ${names(options.series)}` : "Picks";
+  const heading = options.movie
+    ? `More like ${options.movie.title}${options.series.length ? `, for fans of ${names(options.series)}` : ""}`
+    : options.series.length
+      ? `Because you like ${names(options.series)}`
+      : "Picks";
+  const shaped = options.shapedBy && (options.shapedBy.likes.length || options.shapedBy.dislikes.length) ? options.shapedBy : null;
   const matching =
     rec.matching === null ? null : `${rec.matching.toLocaleString("en")} movie${rec.matching === 1 ? "" : "s"} pass your filters; the best ${rec.items.length} are shown.`;
   const timing = options.elapsedMs === undefined ? null : ` (${Math.max(1, Math.round(options.elapsedMs))} ms)`;
   append(root, [
     h("h2", {}, heading),
+    options.movie ? h("button", { type: "button", class: "card-action", "data-leave-movie": "", onclick: options.movie.leave }, "Back to your series") : null,
+    shaped
+      ? h(
+          "p",
+          { class: "shaped-by", "data-shaped-by": "" },
+          [shaped.likes.length ? `Shaped by what you liked: ${shaped.likes.join(", ")}.` : "", shaped.dislikes.length ? ` Moved away from what you disliked: ${shaped.dislikes.join(", ")}.` : ""].join("").trim(),
+          " Undo any of it under Liked and Hidden.",
+        )
+      : null,
     provenance(rec),
     matching ? h("p", { class: "matching" }, matching, timing) : null,
     rec.notes.map((n) => h("p", { class: "result-note" }, n)),
     resultCards(rec.items),
   ]);
   return root;
+}
+
+/**
+ * What the page's live region says when new results are shown (this block is replaced as a
+ * whole, so it is no live region itself): "Showing 10 movies for Breaking Bad and Fargo."
+ */
+export function resultsAnnouncement(rec: Recommendation, series: readonly SiteSeries[]): string {
+  if (rec.kind === "empty") return rec.message ?? "No results.";
+  const movies = `${rec.items.length} movie${rec.items.length === 1 ? "" : "s"}`;
+  return series.length ? `Showing ${movies} for ${names(series)}.` : `Showing ${movies}.`;
 }

@@ -10,7 +10,7 @@ import { writeCatalog } from "../../loaders/catalog/store.ts";
 import { closestSeries, foldName } from "../../lib/series-lookup.ts";
 import { SeriesLookupError, openEngine, type Engine } from "../../loaders/engine.ts";
 import { DENSE_ONLY, engineCatalog, engineVectors, seriesFixtures } from "../fixtures/engine-catalog.ts";
-import { startMockLlm, type MockLlm } from "../helpers/mock-llm.ts";
+import { isProposalRequest, startMockLlm, type MockLlm } from "../helpers/mock-llm.ts";
 
 const vectors = engineVectors();
 
@@ -191,8 +191,10 @@ describe("with an LLM", () => {
     expect(result.model).toBe("mock-model");
     expect(result.picks).toHaveLength(2);
     expect(result.picks[0].reason).toMatch(/^Mock reason for \d+\.$/);
-    expect(mock.requests).toHaveLength(1);
-    const sent = JSON.parse(/<data>\s*([\s\S]*?)\s*<\/data>/.exec(mock.requests[0].body.messages.at(-1)!.content)![1]);
+    // The proposal call first (lib/proposals.ts), then the rerank of the shortlist.
+    expect(mock.requests).toHaveLength(2);
+    expect(isProposalRequest(mock.requests[0])).toBe(true);
+    const sent = JSON.parse(/<data>\s*([\s\S]*?)\s*<\/data>/.exec(mock.requests[1].body.messages.at(-1)!.content)![1]);
     expect(sent.candidates.map((c: { id: number }) => c.id).sort()).toEqual([101, 102, 109, 112]);
   });
 

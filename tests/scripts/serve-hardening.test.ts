@@ -335,8 +335,9 @@ describe("security headers", () => {
     expect([label, csp.get("object-src")]).toEqual([label, ["'none'"]]);
     expect([label, csp.get("base-uri")]).toEqual([label, ["'self'"]]);
     expect([label, csp.get("default-src")]).toEqual([label, ["'self'"]]);
-    // DuckDB-WASM compiles WebAssembly, in the page's worker as much as in the page.
-    expect(csp.get("script-src")).toEqual(expect.arrayContaining(["'self'", "'wasm-unsafe-eval'"]));
+    // Nothing on the site compiles WebAssembly any more, so the policy does not allow it.
+    expect(csp.get("script-src")).toEqual(expect.arrayContaining(["'self'"]));
+    expect(csp.get("script-src")).not.toContain("'wasm-unsafe-eval'");
     expect(csp.get("script-src")).not.toContain("'unsafe-inline'");
     expect(csp.get("script-src")).not.toContain("'unsafe-eval'");
     expect(csp.get("worker-src")).toEqual(["'self'", "blob:"]);
@@ -366,14 +367,14 @@ describe("security headers", () => {
     ]);
     for (const [label, answer] of answers) expectSecurityHeaders(label, answer);
     // Only pages carry hashes: a script file, or DuckDB's worker, gets the site's bare policy.
-    expect(directives(first).get("script-src")).toEqual(["'self'", "'wasm-unsafe-eval'"]);
+    expect(directives(first).get("script-src")).toEqual(["'self'"]);
     expect(directives(first).has("script-src-attr")).toBe(false);
   });
 
   it("allows a page's own inline scripts by hash, and no other inline script", async () => {
     const site = await serveSite({ "index.html": page });
     const csp = directives(await request(site.url()));
-    expect(csp.get("script-src")).toEqual(["'self'", "'wasm-unsafe-eval'", sha(module), sha(classic)]);
+    expect(csp.get("script-src")).toEqual(["'self'", sha(module), sha(classic)]);
     // Event-handler attributes: only htl's placeholders (Inputs.range's are ::4 and ::5), which are no JavaScript.
     const attributes = csp.get("script-src-attr");
     expect(attributes).toEqual(expect.arrayContaining(["'unsafe-hashes'", sha("::4"), sha("::5")]));
@@ -387,7 +388,7 @@ describe("security headers", () => {
     const site = await serveSite({ "index.html": page }, { prepare: (dir) => compressSite(dir, { log: () => undefined }).then(() => undefined) });
     const compressed = await request(site.url(), { headers: { "Accept-Encoding": "br" } });
     expect(compressed.headers["content-encoding"]).toBe("br");
-    expect(directives(compressed).get("script-src")).toEqual(["'self'", "'wasm-unsafe-eval'", sha(module), sha(classic)]);
+    expect(directives(compressed).get("script-src")).toEqual(["'self'", sha(module), sha(classic)]);
     const changed = `<script>window.changed = 1;</script>`;
     writeFileSync(path.join(site.dir, "other.html"), changed);
     expect(directives(await request(site.url("other"))).get("script-src")).toContain(sha("window.changed = 1;"));
