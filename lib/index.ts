@@ -13,6 +13,7 @@ export * from "./bm25.ts";
 export * from "./franchise.ts";
 export * from "./metadata-links.ts";
 export * from "./priors.ts";
+export * from "./random.ts";
 export * from "./pipeline.ts";
 export * from "./series-lookup.ts";
 export * from "./fallback.ts";

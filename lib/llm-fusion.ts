@@ -10,6 +10,7 @@
 // the deterministic ranker's data-based reason. Pure and browser-safe.
 import { fallbackRank } from "./fallback.ts";
 import type { RerankCandidate, RerankInput, RerankPick } from "./rerank-types.ts";
+import { seededRandom } from "./random.ts";
 
 /**
  * Reciprocal-rank constant of this fusion. Smaller than the pipeline's 60 on purpose: over a
@@ -36,22 +37,10 @@ export function hashSeed(text: string): number {
   return hash >>> 0;
 }
 
-/** mulberry32: a tiny seeded generator with a good spread for shuffling a few dozen items. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Fisher-Yates with the seeded generator: the same seed always gives the same order. */
 export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];
-  const next = generator(seed);
+  const next = seededRandom(seed);
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [out[i], out[j]] = [out[j], out[i]];

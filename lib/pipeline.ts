@@ -14,14 +14,14 @@
 // liked movies pull every query toward theirs, disliked ones push it away and leave the list.
 // A movie can also be the starting point instead of a series: its vector is the query, its
 // title and story the lexical and franchise query, its people and keywords the metadata one.
-import { sharedGenres, tvGenresToMovieGenres } from "./catalog.ts";
+import { tvGenresToMovieGenres } from "./catalog.ts";
 import { bm25Search, buildBm25Index, type Bm25Index } from "./bm25.ts";
 import type { Filters } from "./filters.ts";
 import { franchiseMatches } from "./franchise.ts";
 import { buildLexicalIndex, lexicalScores, type LexicalIndex } from "./lexical.ts";
 import { buildMetadataIndex, metadataLinks, metadataMatches, type MetadataIndex } from "./metadata-links.ts";
 import type { MovieMetadata, SeriesMetadata } from "./catalog.ts";
-import type { RerankCandidate, RerankInput, RerankSeries } from "./rerank-types.ts";
+import { movieCandidate, type RerankCandidate, type RerankInput, type RerankSeries } from "./rerank-types.ts";
 import { genreAgreement, qualityPrior, reachPrior } from "./priors.ts";
 import { queryVector, shortlist } from "./shortlist.ts";
 import { dequantizeRow, dot, rowOf, type Int8VectorSet, type VectorSet } from "./vectors.ts";
@@ -492,16 +492,7 @@ export function rankingInput(context: RankingContext, request: RankingRequest): 
     const also = sources.map((_, i) => i).filter((i) => i !== seriesIndex && positions[i].has(id));
     const liked = likes.includes(id) ? [] : likedFor(context, likedVectors, baseQueries[seriesIndex], id);
     return {
-      id: movie.id,
-      title: movie.title,
-      year: movie.year,
-      genres: movie.genre_names,
-      overview: movie.overview,
-      popularity: movie.popularity,
-      vote_average: movie.vote_average,
-      vote_count: movie.vote_count,
-      similarity: hit.cosine,
-      shared_genres: sharedGenres(seriesGenres, movie.genre_names),
+      ...movieCandidate(movie, seriesGenres, hit.cosine),
       title_overlap: overlaps.get(id) ?? 0,
       score: hit.score,
       because: [seriesIndex, ...also].map((i) => sources[i].series.id),

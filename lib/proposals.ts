@@ -8,8 +8,7 @@ import { movieMatches, type FilterableMovie } from "./filters.ts";
 import { LlmOutputError } from "./llm-errors.ts";
 import type { ChatMessage, ResponseFormat, StructuredOutput } from "./llm-types.ts";
 import { trimText } from "./prompt.ts";
-import type { RerankCandidate, RerankSeries } from "./rerank-types.ts";
-import { sharedGenres } from "./catalog.ts";
+import { movieCandidate, type RerankCandidate, type RerankSeries } from "./rerank-types.ts";
 
 /** Bump when this prompt, its schema or its validation changes: older cached answers are ignored. */
 export const PROPOSAL_PROMPT_VERSION = "proposals-v1";
@@ -235,16 +234,7 @@ export interface ProposalCandidateMovie extends ProposalMovie {
  */
 export function proposalCandidate(movie: ProposalCandidateMovie, series: readonly RerankSeries[], similarity = 0): RerankCandidate {
   return {
-    id: movie.id,
-    title: movie.title,
-    year: movie.year,
-    genres: movie.genre_names,
-    overview: movie.overview,
-    popularity: movie.popularity,
-    vote_average: movie.vote_average,
-    vote_count: movie.vote_count,
-    similarity,
-    shared_genres: sharedGenres(series.flatMap((s) => s.genres), movie.genre_names),
+    ...movieCandidate(movie, series.flatMap((s) => s.genres), similarity),
     ...(series.length ? { because: [series[0].id] } : {}),
     proposal: true,
   };

@@ -1,5 +1,6 @@
 // Shapes shared by the LLM rerank (Node) and the fallback ranker (Node and browser).
 // Type-only module: importing it pulls no code into the browser bundle.
+import { sharedGenres } from "./catalog.ts";
 import type { Filters } from "./filters.ts";
 import type { ProposalCounts } from "./proposals.ts";
 
@@ -90,4 +91,32 @@ export interface PickRow {
   model: string | null;
   /** ISO timestamp the pick was generated (for cached LLM answers: the original call). */
   generated_at: string | null;
+}
+
+/** What a candidate is built from: a catalogue movie as the pipeline and the proposals read it. */
+export interface CandidateMovie {
+  id: number;
+  title: string;
+  year: number | null;
+  genre_names: string[];
+  overview: string;
+  popularity: number;
+  vote_average: number;
+  vote_count: number;
+}
+
+/** The fields every candidate carries, from its movie, the series' genres and its story similarity. */
+export function movieCandidate(movie: CandidateMovie, seriesGenres: readonly string[], similarity: number): RerankCandidate {
+  return {
+    id: movie.id,
+    title: movie.title,
+    year: movie.year,
+    genres: movie.genre_names,
+    overview: movie.overview,
+    popularity: movie.popularity,
+    vote_average: movie.vote_average,
+    vote_count: movie.vote_count,
+    similarity,
+    shared_genres: sharedGenres(seriesGenres, movie.genre_names),
+  };
 }

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { MOVIE_GENRES, TV_GENRES, type Genre } from "../../lib/catalog.ts";
+import { seededRandom } from "../../lib/random.ts";
 
 export type MockKind = "movie" | "tv";
 export type MockTitle = Record<string, unknown> & { id: number; popularity: number };
@@ -84,18 +85,6 @@ const DATE_FILTER: Record<MockKind, string> = { movie: "primary_release_date", t
 
 const DAY_MS = 86_400_000;
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so data sets repeat exactly. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export interface MakeTitlesOptions {
   /** First id; ids count up from it. */
   firstId?: number;
@@ -124,7 +113,7 @@ export function makeTitles(kind: MockKind, count: number, options: MakeTitlesOpt
     newestDate = "2026-01-01",
     oldestDate = "1900-01-01",
   } = options;
-  const draw = random(options.seed ?? firstId);
+  const draw = seededRandom(options.seed ?? firstId);
   const newest = Date.parse(`${newestDate}T00:00:00Z`) / DAY_MS;
   const span = newest - Date.parse(`${oldestDate}T00:00:00Z`) / DAY_MS;
   const genres = kind === "movie" ? MOVIE_GENRES : TV_GENRES;
@@ -196,7 +185,7 @@ const named = (names: readonly string[]) => names.map((name, i) => ({ id: 1000 +
  * deliberately not in billing order, as TMDB does not promise it either.
  */
 export function mockDetails(kind: MockKind, title: MockTitle): Record<string, unknown> {
-  const draw = random(title.id * 7919 + (kind === "movie" ? 1 : 2));
+  const draw = seededRandom(title.id * 7919 + (kind === "movie" ? 1 : 2));
   const keywords = named(pickFrom(draw, KEYWORDS, 2 + Math.floor(draw() * 6)));
   const companies = pickFrom(draw, COMPANIES, 1 + Math.floor(draw() * 3)).map((name, i) => ({ id: 200 + i, name, logo_path: null, origin_country: "US" }));
   const castNames = people(draw, 12);

@@ -1,0 +1,14 @@
+// A seeded pseudo-random generator, shared by the candidate shuffle (lib/llm-fusion.ts), the
+// test fixtures and the benchmarks, so every seeded sequence is the same everywhere. Pure.
+
+/** mulberry32: numbers in [0, 1), the same sequence for the same seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
