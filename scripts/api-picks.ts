@@ -8,11 +8,14 @@
 // deterministic ranker, source "fallback"), every selection one deadline for all its LLM calls.
 // Answers are cached (the rerank's disk cache, and the last answers in memory). The key is held
 // by the LLM client only: no response, log line or cache file carries it.
+import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
 import { FilterError, type Filters } from "../lib/filters.ts";
 import { LlmRateLimitError, redact, stripControlChars } from "../lib/llm-errors.ts";
 import type { ChatCallOptions, ChatRequest, ChatResult, LlmClient } from "../lib/llm-types.ts";
 import { SeriesLookupError } from "../lib/series-lookup.ts";
+import { CATALOG_FILES } from "../loaders/catalog/store.ts";
 import { openEngine, RecommendError, type Engine, type Recommendation } from "../loaders/engine.ts";
 import { createLlmClient, DEFAULT_TIMEOUT_MS } from "../loaders/llm/client.ts";
 import type { RerankOptions } from "../loaders/llm/rerank.ts";
@@ -304,19 +307,47 @@ export function createApiPicksHandler(options: ApiPicksOptions): ApiPicksHandler
     log: (line) => log(`api/picks: ${line}`),
   };
   const open = options.openEngine ?? ((rerank: RerankOptions) => openEngine({ rerank, log }));
-  let engine: Promise<Engine> | undefined;
+  let opened: { engine: Promise<Engine>; stamp: Promise<number | null> } | undefined;
   const answers = new Map<string, PicksAnswer>();
 
+  /**
+   * The engine on the catalogue as it is now. A rebuild replaces the catalogue in place
+   * (meta.json is renamed last, loaders/catalog/store.ts), so a newer meta.json means the next
+   * request opens the new one and forgets the answers given from the old. A failed open
+   * (catalogue missing, vectors stale) is retried by the next request.
+   */
+  async function currentEngine(): Promise<Engine> {
+    const held = opened;
+    if (held) {
+      const engine = await held.engine;
+      if ((await catalogStamp(engine.dir)) === (await held.stamp)) return engine;
+      if (opened === held) {
+        opened = undefined;
+        answers.clear();
+        log(`api/picks: the catalogue in ${engine.dir} changed; opening it again`);
+        // Requests still ranking on the old engine finish first.
+        setTimeout(() => engine.close(), deadlineMs).unref();
+      }
+    }
+    if (!opened) {
+      const engine = open(rerankOptions);
+      const mine = { engine, stamp: engine.then((e) => catalogStamp(e.dir)) };
+      mine.stamp.catch(() => undefined);
+      engine.catch(() => {
+        if (opened === mine) opened = undefined;
+      });
+      opened = mine;
+    }
+    return opened.engine;
+  }
+
   async function answer(request: PicksRequest): Promise<PicksAnswer> {
+    // The engine first: a replaced catalogue empties the answers kept from the old one.
+    const engine = await currentEngine();
     const key = canonicalKey(request);
     const cached = answers.get(key);
     if (cached) return cached;
-    // A failed open (catalogue missing, vectors stale) is retried by the next request.
-    engine ??= open(rerankOptions).catch((error: unknown) => {
-      engine = undefined;
-      throw error;
-    });
-    const recommendation = await (await engine).recommend({ series: request.series, weights: request.weights, filters: request.filters, limit: request.limit });
+    const recommendation = await engine.recommend({ series: request.series, weights: request.weights, filters: request.filters, limit: request.limit });
     const result: PicksAnswer = {
       source: recommendation.source,
       model: recommendation.model,
@@ -364,6 +395,14 @@ export function createApiPicksHandler(options: ApiPicksOptions): ApiPicksHandler
       if (!res.headersSent) sendJson(res, 500, { error: "live picks failed on the server; try again, or use the page's own ranking" });
     }
   };
+}
+
+/** When the catalogue in `dir` was last written (its meta.json), or null when it has none. */
+async function catalogStamp(dir: string): Promise<number | null> {
+  return stat(path.join(dir, CATALOG_FILES.meta)).then(
+    (info) => info.mtimeMs,
+    () => null,
+  );
 }
 
 /**

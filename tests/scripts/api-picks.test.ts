@@ -117,6 +117,32 @@ describe("POST /api/picks", () => {
     expect(mock.requests.length).toBe(calls);
   });
 
+  it("answers from the new catalogue once a rebuild replaces it, not from answers given on the old one", async () => {
+    const ownDir = path.join(work, "catalog-rebuilt");
+    await writeCatalog(ownDir, catalogue);
+    let opens = 0;
+    const server = await serve({
+      openEngine: (rerank: RerankOptions) => {
+        opens++;
+        return openEngine({ catalogDir: ownDir, vectors: engineVectors(), weights: DENSE_ONLY, log: (l) => lines.push(l), rerank });
+      },
+    });
+    const body = { series: [202], limit: 2 };
+    const before = (await (await post(server, body)).json()) as PicksAnswer;
+    expect(opens).toBe(1);
+    // The monthly rebuild: the same movies under new titles, written the way a refresh writes them.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await writeCatalog(ownDir, { ...catalogue, movies: catalogue.movies.map((m) => ({ ...m, title: `${m.title} (restored)` })) });
+    const after = (await (await post(server, body)).json()) as PicksAnswer;
+    expect(opens).toBe(2);
+    expect(before.picks.every((p) => !p.title.endsWith("(restored)"))).toBe(true);
+    expect(after.picks.length).toBeGreaterThan(0);
+    expect(after.picks.every((p) => p.title.endsWith("(restored)"))).toBe(true);
+    // Unchanged since: the engine stays open.
+    await post(server, body);
+    expect(opens).toBe(2);
+  });
+
   it.each([
     ["not JSON", "{series: [201]", /JSON/],
     ["no series", { limit: 3 }, /^series must be/],
