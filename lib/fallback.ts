@@ -220,11 +220,14 @@ function explain(series: readonly RerankSeries[], c: RerankCandidate, ctx: Conte
   const person = c.links?.people[0];
   const keywords = (c.links?.keywords ?? []).filter((k) => k.split(/\s+/).every(isReasonWord)).slice(0, 3);
   let first: string;
+  // A start movie ("more like this") is a film: it neither reaches the big screen nor was "created".
+  const fromMovie = s?.kind === "movie";
   if (phrases.length) {
-    first = `Carries the ${listPhrase(phrases)} name to the big screen.`;
+    first = fromMovie ? `Shares the ${listPhrase(phrases)} name with ${name}.` : `Carries the ${listPhrase(phrases)} name to the big screen.`;
   } else if (person) {
     const did = person.role === "directed" ? "Directed by" : person.role === "wrote" ? "Written by" : "With";
-    first = `${did} ${person.name}, who ${person.inSeries === "created" ? "created" : "starred in"} ${name}.`;
+    const part = person.inSeries === "created" ? (fromMovie ? "made" : "created") : "starred in";
+    first = `${did} ${person.name}, who ${part} ${name}.`;
   } else if (keywords.length) {
     first = `Like ${name}, it is about ${listPhrase(keywords)}.`;
   } else if (c.links?.companies?.length) {

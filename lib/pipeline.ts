@@ -413,6 +413,8 @@ interface RankingSource {
   /** The query before feedback (a movie start's own vector); undefined: the series' vector. */
   query?: Float32Array;
   collection?: string | null;
+  /** Set for the start movie, so reasons speak of a film, not a series. */
+  kind?: "movie";
 }
 
 /** The unit vector a source's retrievals start from, before feedback. */
@@ -454,18 +456,19 @@ export function rankingInput(context: RankingContext, request: RankingRequest): 
   const start = request.movie;
   if (start) {
     const row = rowOf(movies, start.id);
-    if (row >= 0) sources.push({ series: movieAsSeries(start), weight: 1, query: queryVector([{ vector: seriesVector(movies, row) }]), collection: start.collection });
+    if (row >= 0) sources.push({ series: movieAsSeries(start), weight: 1, query: queryVector([{ vector: seriesVector(movies, row) }]), collection: start.collection, kind: "movie" });
     else missingVectors.push(movieAsSeries(start));
   }
   const withRow = (ids: readonly number[] | undefined) => [...new Set(ids ?? [])].filter((id) => rowOf(movies, id) >= 0);
   const dislikes = withRow(request.dislikes);
   const likes = withRow(request.likes).filter((id) => !dislikes.includes(id));
-  const rerankSeries: RerankSeries[] = sources.map(({ series }) => ({
+  const rerankSeries: RerankSeries[] = sources.map(({ series, kind }) => ({
     id: series.id,
     name: series.name,
     year: series.year,
     genres: series.genre_names,
     overview: series.overview,
+    ...(kind ? { kind } : {}),
   }));
   const base = { series: rerankSeries, filters: request.filters, limit, missingVectors, ...(likes.length || dislikes.length ? { feedback: { likes, dislikes } } : {}) };
   // Disliked movies and the start movie leave the list; the same array otherwise, so the shortlist's row cache still applies.

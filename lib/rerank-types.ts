@@ -43,6 +43,8 @@ export interface RerankSeries {
   year: number | null;
   genres: string[];
   overview: string;
+  /** "movie" for a start movie ("more like this"), which reasons must not call a series. */
+  kind?: "series" | "movie";
 }
 
 export interface RerankInput {

@@ -121,6 +121,14 @@ describe("fallback reasons", () => {
     expect(reason).toMatch(/^Carries the Breaking Bad name to the big screen\./);
   });
 
+  it("speaks of a start movie as a film: a shared name, not one carried to the big screen", () => {
+    const start: RerankSeries = { id: 500, name: "The Godfather", year: 1972, genres: ["Crime", "Drama"], overview: "", kind: "movie" };
+    const c = candidate(1, { title: "The Godfather Part II", title_overlap: 1, because: [500] });
+    const reason = fallbackRank(rerankInput({ series: [start], candidates: [c], limit: 1 })).picks[0].reason;
+    expect(reason).toMatch(/^Shares the (The )?Godfather name with The Godfather\./);
+    expect(reason).not.toMatch(/big screen|series/i);
+  });
+
   it("keeps the words both stories mention, without repeating the shared title", () => {
     const c = candidate(1, { title: "El Camino: A Breaking Bad Movie", overview: "The former student of a chemistry teacher flees Albuquerque.", title_overlap: 1 });
     const reason = fallbackRank(rerankInput({ candidates: [c], limit: 1 })).picks[0].reason;

@@ -108,9 +108,9 @@ describe("a movie as the starting point", () => {
   const start = MOVIES.find((m) => m.id === 10)!;
   const fromMovie = rankingInput(context, { series: [], movie: start, allowedIds, filters: {}, limit: 5, k: 12 });
 
-  it("leaves the movie itself out and ranks for it as for a series", () => {
+  it("leaves the movie itself out and ranks for it as for a series, marked as a movie for the reasons", () => {
     expect(order(fromMovie)).not.toContain(10);
-    expect(fromMovie.series).toEqual([{ id: 10, name: "Star Voyage", year: 2010, genres: ["Science Fiction"], overview: start.overview }]);
+    expect(fromMovie.series).toEqual([{ id: 10, name: "Star Voyage", year: 2010, genres: ["Science Fiction"], overview: start.overview, kind: "movie" }]);
     expect(fromMovie.candidates.every((c) => c.because?.[0] === 10)).toBe(true);
   });
 
