@@ -89,8 +89,24 @@ interface Term {
   words: string[];
 }
 
-/** Content words and two-word phrases of a text, keyed by stem. */
-function termsOf(text: string): Map<string, Term> {
+// The terms of a text never change, and the page asks for the same candidates' terms on every
+// input change: tokenising them again was a third of a change's ranking time. Bounded, so a
+// long session over a large catalogue cannot grow it without end.
+const TERMS_CACHE_SIZE = 20_000;
+const termsCache = new Map<string, ReadonlyMap<string, Readonly<Term>>>();
+
+/** Content words and two-word phrases of a text, keyed by stem (remembered per text). */
+function termsOf(text: string): ReadonlyMap<string, Readonly<Term>> {
+  let terms = termsCache.get(text);
+  if (!terms) {
+    if (termsCache.size >= TERMS_CACHE_SIZE) termsCache.clear();
+    terms = computeTerms(text);
+    termsCache.set(text, terms);
+  }
+  return terms;
+}
+
+function computeTerms(text: string): Map<string, Term> {
   const tokens = tokenize(text);
   const terms = new Map<string, Term>();
   tokens.forEach((token, i) => {
