@@ -21,7 +21,7 @@ import { franchiseMatches } from "./franchise.ts";
 import { buildLexicalIndex, lexicalScores, type LexicalIndex } from "./lexical.ts";
 import { buildMetadataIndex, metadataLinks, metadataMatches, type MetadataIndex } from "./metadata-links.ts";
 import type { MovieMetadata, SeriesMetadata } from "./catalog.ts";
-import { movieCandidate, type RerankCandidate, type RerankInput, type RerankSeries } from "./rerank-types.ts";
+import { movieCandidate, type CandidateMovie, type RerankCandidate, type RerankInput, type RerankSeries } from "./rerank-types.ts";
 import { genreAgreement, qualityPrior, reachPrior } from "./priors.ts";
 import { queryVector, shortlist } from "./shortlist.ts";
 import { dequantizeRow, dot, rowOf, type Int8VectorSet, type VectorSet } from "./vectors.ts";
@@ -32,15 +32,7 @@ export const RESULT_LIMIT = 10;
 export const SHORTLIST_SIZE = 30;
 
 /** A movie as the pipeline reads it; catalogue rows and the page's decoded rows both fit. */
-export interface RankableMovie extends Partial<MovieMetadata> {
-  id: number;
-  title: string;
-  year: number | null;
-  genre_names: string[];
-  overview: string;
-  popularity: number;
-  vote_average: number;
-  vote_count: number;
+export interface RankableMovie extends CandidateMovie, Partial<MovieMetadata> {
   language?: string;
 }
 
