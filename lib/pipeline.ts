@@ -138,7 +138,8 @@ export function createRankingContext(
     bm25: buildBm25Index(movies),
     metadata: buildMetadataIndex(movies),
     weights: { ...RANKING_WEIGHTS, ...options.weights },
-    maxLogPopularity: Math.log1p(Math.max(0, ...movies.map((m) => m.popularity))),
+    // reduce, not Math.max(...): spreading a million-movie catalogue overflows the call stack.
+    maxLogPopularity: Math.log1p(movies.reduce((max, m) => Math.max(max, m.popularity), 0)),
     maxLogVotes: Math.log1p(movies.reduce((max, m) => Math.max(max, m.vote_count), 0)),
   };
 }

@@ -8,6 +8,7 @@ import { movieMatches, type FilterableMovie } from "./filters.ts";
 import { LlmOutputError } from "./llm-errors.ts";
 import type { ChatMessage, ResponseFormat, StructuredOutput } from "./llm-types.ts";
 import { trimText } from "./prompt.ts";
+import { extractJson } from "./rerank-output.ts";
 import { movieCandidate, type RerankCandidate, type RerankSeries } from "./rerank-types.ts";
 
 /** Bump when this prompt, its schema or its validation changes: older cached answers are ignored. */
@@ -106,25 +107,6 @@ export function proposalResponseFormat(mode: StructuredOutput): ResponseFormat {
     : { type: "json_object" };
 }
 
-function parseJsonObject(content: string): unknown {
-  const text = content.trim();
-  try {
-    return JSON.parse(text);
-  } catch {
-    // JSON mode and local models sometimes wrap the object in a code fence or a sentence.
-    const start = text.indexOf("{");
-    const end = text.lastIndexOf("}");
-    if (start >= 0 && end > start) {
-      try {
-        return JSON.parse(text.slice(start, end + 1));
-      } catch {
-        // reported below
-      }
-    }
-    throw new LlmOutputError("the proposals are not valid JSON");
-  }
-}
-
 function toYear(value: unknown): number | null {
   const year = typeof value === "string" && /^\s*\d{4}\s*$/.test(value) ? Number(value) : value;
   return typeof year === "number" && Number.isInteger(year) && year >= 1870 && year <= 2100 ? year : null;
@@ -136,7 +118,7 @@ function toYear(value: unknown): number | null {
  * answer is not an object with a "proposals" array.
  */
 export function validateProposals(content: string, max = PROPOSAL_COUNT): Proposal[] {
-  const parsed = parseJsonObject(content);
+  const parsed = extractJson(content);
   const list = Array.isArray(parsed) ? parsed : (parsed as { proposals?: unknown } | null)?.proposals;
   if (!Array.isArray(list)) throw new LlmOutputError('expected an object with a "proposals" array');
   const out: Proposal[] = [];

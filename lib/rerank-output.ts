@@ -11,8 +11,11 @@ export interface ValidatedPicks {
   dropped: RerankDropped;
 }
 
-/** JSON mode and local models sometimes wrap the object in a code fence or a sentence. */
-function extractJson(content: string): unknown {
+/**
+ * The JSON object of a model's answer. JSON mode and local models sometimes wrap it in a code
+ * fence or a sentence. Shared by the rerank and the proposals (lib/proposals.ts).
+ */
+export function extractJson(content: string): unknown {
   const text = content.trim();
   try {
     return JSON.parse(text);

@@ -19,25 +19,15 @@ import {
 } from "../../lib/catalog.ts";
 import { cacheDir } from "../shared/config.ts";
 import { TmdbError, type TmdbClient } from "./client.ts";
-import { fetchPerTitle, titleKey, type Title } from "./per-title.ts";
+import { fetchPerTitle, titleKey, type PerTitleOptions, type Title } from "./per-title.ts";
 import type { TmdbMediaKind } from "./types.ts";
 
 export type DetailsReport = NonNullable<CatalogMeta["details"]>;
 
-export interface DetailsOptions {
-  client: TmdbClient;
+/** cacheDir defaults to <cacheDir()>/tmdb-details, maxAgeDays to 90. */
+export interface DetailsOptions extends PerTitleOptions {
   /** The refresh's language: collection names are localised, so the cache keeps it per entry. */
   language: string;
-  log: (line: string) => void;
-  /** Default <cacheDir()>/tmdb-details. */
-  cacheDir?: string;
-  /** Cached metadata older than this is fetched again; default 90 days. */
-  maxAgeDays?: number;
-  /** A progress line every this many titles fetched; default 500. */
-  progressEvery?: number;
-  signal?: AbortSignal;
-  /** The clock, for cache ages (tests). */
-  now?: () => Date;
 }
 
 export interface DetailedTitles {

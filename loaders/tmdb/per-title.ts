@@ -11,7 +11,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promise
 import path from "node:path";
 import { alive } from "../shared/file-lock.ts";
 import { tempFileBeside } from "../shared/parquet.ts";
-import { TmdbError, TmdbNotFoundError, TmdbResponseError, TmdbUnavailableError } from "./client.ts";
+import { TmdbError, TmdbNotFoundError, TmdbResponseError, TmdbUnavailableError, type TmdbClient } from "./client.ts";
 import type { TmdbMediaKind } from "./types.ts";
 
 export interface Title {
@@ -24,6 +24,21 @@ export interface PerTitleReport {
   fetched: number;
   not_found: number;
   failed: number;
+}
+
+/** What a caller of a per-title step (details, providers) may set; each step has its own defaults. */
+export interface PerTitleOptions {
+  client: TmdbClient;
+  log: (line: string) => void;
+  /** Where the step caches one file per title; default under cacheDir(). */
+  cacheDir?: string;
+  /** Cached entries older than this are fetched again. */
+  maxAgeDays?: number;
+  /** A progress line every this many titles fetched; default 500. */
+  progressEvery?: number;
+  signal?: AbortSignal;
+  /** The clock, for cache ages (tests). */
+  now?: () => Date;
 }
 
 export interface PerTitleStep<V> {

@@ -10,8 +10,8 @@ import path from "node:path";
 import type { CatalogMeta, Movie } from "../../lib/catalog.ts";
 import { normaliseWatchProviders, parseRegions, watchProvidersText, type WatchProviders } from "../../lib/providers.ts";
 import { cacheDir, setting } from "../shared/config.ts";
-import { TmdbError, type TmdbClient } from "./client.ts";
-import { fetchPerTitle, titleKey } from "./per-title.ts";
+import { TmdbError } from "./client.ts";
+import { fetchPerTitle, titleKey, type PerTitleOptions } from "./per-title.ts";
 import { parseWatchProvidersResponse } from "./types.ts";
 
 export const DEFAULT_WATCH_REGIONS = ["US", "GB", "DE", "FR"] as const;
@@ -21,19 +21,10 @@ const CACHE_VERSION = 1;
 
 export type ProvidersReport = NonNullable<CatalogMeta["providers"]>;
 
-export interface ProvidersOptions {
-  client: TmdbClient;
+/** cacheDir defaults to <cacheDir()>/tmdb-providers, maxAgeDays to 30. */
+export interface ProvidersOptions extends PerTitleOptions {
   /** Regions to keep; default TMDB_WATCH_REGIONS or US,GB,DE,FR. */
   regions?: readonly string[];
-  log: (line: string) => void;
-  /** Default <cacheDir()>/tmdb-providers. */
-  cacheDir?: string;
-  /** Cached providers older than this are fetched again; default 30 days. */
-  maxAgeDays?: number;
-  /** A progress line every this many movies fetched; default 500. */
-  progressEvery?: number;
-  signal?: AbortSignal;
-  now?: () => Date;
 }
 
 /** Most provider requests failed: TMDB is down or refusing, not missing the odd title. */

@@ -211,7 +211,7 @@ export const chartText = {
     const inDecade = (list: number[], decade: number) => list.filter((y) => y >= decade && y < decade + 10).length;
     return {
       summary: years.length
-        ? `${plural(movieYears.length, "movie")} and ${plural(seriesYears.length, "series", "series")} released from ${Math.min(...years)} to ${Math.max(...years)}.`
+        ? `${plural(movieYears.length, "movie")} and ${plural(seriesYears.length, "series", "series")} released from ${years.reduce((a, b) => Math.min(a, b))} to ${years.reduce((a, b) => Math.max(a, b))}.`
         : "No titles with a release year.",
       caption: "Titles per decade of release (movies) or first air date (series)",
       columns: ["Decade", "Movies", "Series"],

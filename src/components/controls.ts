@@ -83,8 +83,9 @@ function count(n: number, what: string): string {
 export function recommendControls(options: ControlsOptions): ControlsElement {
   const { series, movies, genres, initial } = options;
   const years = movies.map((m) => m.year).filter((y): y is number => y !== null);
-  const minYear = years.length ? Math.min(...years) : 1900;
-  const maxYear = years.length ? Math.max(...years) : new Date().getFullYear();
+  // reduce, not Math.min(...years): spreading a very large catalogue overflows the call stack.
+  const minYear = years.length ? years.reduce((a, b) => Math.min(a, b)) : 1900;
+  const maxYear = years.length ? years.reduce((a, b) => Math.max(a, b)) : new Date().getFullYear();
   const maxPopularity = movies.reduce((m, x) => Math.max(m, x.popularity), 0);
   const maxVotes = movies.reduce((m, x) => Math.max(m, x.vote_count), 0);
 

@@ -4,10 +4,24 @@
 // credited wherever it shows. A catalogue without providers (the demo, imports) shows none of it.
 import { append, h } from "./dom.js";
 import { fanStore, type FanState } from "./fan-state.js";
-import { offersIn, readWatchProviders, tmdbImageUrl, type WatchOffer } from "./lib.bundle.js";
+import { offersIn, readWatchProviders, tmdbImageUrl, type WatchOffer, type WatchProviders } from "./lib.bundle.js";
 
 export const JUSTWATCH_CREDIT = "Streaming data from JustWatch";
 const KIND_LABELS = { flatrate: "Stream", rent: "Rent", buy: "Buy" } as const;
+
+type WithProviders = { providers?: string | null };
+
+// "Only on my services" reads every movie's offers on each input change: each movie's JSON is
+// parsed once, and again only when its text changes (the texts file fills it in after load).
+const parsed = new WeakMap<WithProviders, { text: string | null | undefined; providers: WatchProviders | null }>();
+
+function providersOf(movie: WithProviders): WatchProviders | null {
+  const known = parsed.get(movie);
+  if (known && known.text === movie.providers) return known.providers;
+  const providers = readWatchProviders(movie.providers);
+  parsed.set(movie, { text: movie.providers, providers });
+  return providers;
+}
 
 /** The regions the catalogue has providers for (meta.json's catalog.providers), or none. */
 export function providerRegions(meta: { catalog?: { providers?: { regions?: string[]; with_providers?: number } } } | null): string[] {
@@ -29,7 +43,7 @@ let regionsShown: readonly string[] = [];
 export function cardProviders(movie: { title: string; providers?: string | null }): HTMLElement | null {
   const region = activeRegion(fanStore().get(), regionsShown);
   if (!region) return null;
-  const providers = readWatchProviders(movie.providers);
+  const providers = providersOf(movie);
   const offers = offersIn(providers, region);
   const kinds = (Object.keys(KIND_LABELS) as (keyof typeof KIND_LABELS)[]).filter((k) => offers[k].length);
   const link = providers?.links[region];
@@ -56,7 +70,7 @@ export function cardProviders(movie: { title: string; providers?: string | null 
 /** Streaming services seen in a region among the movies, most common first. */
 export function servicesIn(movies: readonly { providers?: string | null }[], region: string): string[] {
   const counts = new Map<string, number>();
-  for (const movie of movies) for (const offer of offersIn(readWatchProviders(movie.providers), region).flatrate) counts.set(offer.provider, (counts.get(offer.provider) ?? 0) + 1);
+  for (const movie of movies) for (const offer of offersIn(providersOf(movie), region).flatrate) counts.set(offer.provider, (counts.get(offer.provider) ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([name]) => name);
 }
 
@@ -65,7 +79,7 @@ export function notOnMyServices(movies: readonly { id: number; providers?: strin
   const region = activeRegion(state, regions);
   if (!region || state.services.length === 0) return [];
   const mine = new Set(state.services);
-  return movies.filter((m) => !offersIn(readWatchProviders(m.providers), region).flatrate.some((o) => mine.has(o.provider))).map((m) => m.id);
+  return movies.filter((m) => !offersIn(providersOf(m), region).flatrate.some((o) => mine.has(o.provider))).map((m) => m.id);
 }
 
 /** The region picker and "only on my services"; nothing when the catalogue has no providers. */
