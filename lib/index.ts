@@ -15,6 +15,8 @@ export * from "./metadata-links.ts";
 export * from "./priors.ts";
 export * from "./random.ts";
 export * from "./pipeline.ts";
+export * from "./signal-lists.ts";
+export * from "./movie-records.ts";
 export * from "./series-lookup.ts";
 export * from "./fallback.ts";
 export * from "./rerank-types.ts";

@@ -75,8 +75,24 @@ export function metadataMatches(index: MetadataIndex, series: SeriesWithMetadata
   return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id);
 }
 
-/** What a movie shares with a series, for the reason; rarest keywords first when `index` is given. */
-export function metadataLinks(series: SeriesWithMetadata, movie: Partial<MovieMetadata>, index?: MetadataIndex): MetadataLinks {
+/** In how many of the index's movies a keyword occurs (1 for one it lacks). */
+export function keywordFrequency(index: MetadataIndex): (keyword: string) => number {
+  return (keyword) => index.byField.keywords.get(fold(keyword))?.length ?? 1;
+}
+
+/** keywordFrequency() counted from the movies alone, without the rest of an index (the page, once every text is in). */
+export function keywordFrequencyOf(movies: readonly Pick<MovieMetadata, "keywords">[]): (keyword: string) => number {
+  const counts = new Map<string, number>();
+  for (const movie of movies) for (const name of new Set((movie.keywords ?? []).map(fold))) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return (keyword) => counts.get(fold(keyword)) ?? 1;
+}
+
+/**
+ * What a movie shares with a series, for the reason; rarest keywords first when their
+ * frequencies are given: an index (keywordFrequency), or a lookup of the catalogue's counts
+ * (the page's movie records carry them, lib/movie-records.ts).
+ */
+export function metadataLinks(series: SeriesWithMetadata, movie: Partial<MovieMetadata>, frequencies?: MetadataIndex | ((keyword: string) => number)): MetadataLinks {
   const creators = new Set((series.creators ?? []).map(fold));
   const cast = new Set((series.cast ?? []).map(fold));
   const people: MetadataLinks["people"] = [];
@@ -95,7 +111,7 @@ export function metadataLinks(series: SeriesWithMetadata, movie: Partial<MovieMe
   note(movie.cast, "stars", cast, "starred");
   note(movie.cast, "stars", creators, "created");
   const seriesKeywords = new Set((series.keywords ?? []).map(fold));
-  const df = (k: string) => index?.byField.keywords.get(fold(k))?.length ?? 1;
+  const df = typeof frequencies === "function" ? frequencies : frequencies ? keywordFrequency(frequencies) : () => 1;
   const keywords = (movie.keywords ?? []).filter((k) => seriesKeywords.has(fold(k))).sort((a, b) => df(a) - df(b) || a.localeCompare(b));
   const seriesCompanies = new Set((series.companies ?? []).map(fold));
   const companies = (movie.companies ?? []).filter((c) => seriesCompanies.has(fold(c)));

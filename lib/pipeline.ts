@@ -19,7 +19,7 @@ import { bm25Search, buildBm25Index, type Bm25Index } from "./bm25.ts";
 import type { Filters } from "./filters.ts";
 import { franchiseMatches } from "./franchise.ts";
 import { buildLexicalIndex, lexicalScores, type LexicalIndex } from "./lexical.ts";
-import { buildMetadataIndex, metadataLinks, metadataMatches, type MetadataIndex } from "./metadata-links.ts";
+import { buildMetadataIndex, keywordFrequency, metadataLinks, metadataMatches, type MetadataIndex } from "./metadata-links.ts";
 import type { MovieMetadata, SeriesMetadata } from "./catalog.ts";
 import { movieCandidate, type CandidateMovie, type RerankCandidate, type RerankInput, type RerankSeries } from "./rerank-types.ts";
 import { genreAgreement, qualityPrior, reachPrior } from "./priors.ts";
@@ -132,15 +132,11 @@ export function createRankingContext(
     throw new RankingError("movie and series vectors come from different embedders; rebuild the vectors");
   }
   return {
-    movieById: new Map(movies.map((m) => [m.id, m])),
+    ...createFusionContext(movies, options),
     vectors,
     lexicon: buildLexicalIndex(movies),
     bm25: buildBm25Index(movies),
     metadata: buildMetadataIndex(movies),
-    weights: { ...RANKING_WEIGHTS, ...options.weights },
-    // reduce, not Math.max(...): spreading a million-movie catalogue overflows the call stack.
-    maxLogPopularity: Math.log1p(movies.reduce((max, m) => Math.max(max, m.popularity), 0)),
-    maxLogVotes: Math.log1p(movies.reduce((max, m) => Math.max(max, m.vote_count), 0)),
   };
 }
 
@@ -250,7 +246,11 @@ export interface SeriesSignals {
   language?: string;
   /** The series' genres as movie genres, for the genre prior. */
   genres?: readonly string[];
-  query: Float32Array;
+  /**
+   * The query's cosine with a movie, for the movies the dense retrieval did not score (a
+   * franchise match's story check, a movie only the lexical or metadata retrieval found).
+   */
+  cosine: (id: number) => number;
   dense: { id: number; cosine: number }[];
   lexical: number[];
   franchise: { id: number; strength: number; kind: "title" | "entity"; sharedNames: string[] }[];
@@ -264,7 +264,10 @@ export interface SignalSource {
   collection?: string | null;
 }
 
-/** Runs the three retrievals for one series over the allowed movies. */
+/**
+ * Runs the retrievals for one series over the allowed movies, each `depth` deep
+ * (RETRIEVAL_DEPTH; the build's signal lists read deeper, lib/signal-lists.ts).
+ */
 export function seriesSignals(
   context: RankingContext,
   series: RankableSeries,
@@ -272,6 +275,7 @@ export function seriesSignals(
   allowedIds: readonly number[],
   mmr?: { lambda: number },
   source: SignalSource = {},
+  depth = RETRIEVAL_DEPTH,
 ): SeriesSignals {
   const seriesSet = context.vectors.series;
   const query = source.query ?? queryVector([{ vector: seriesVector(seriesSet, rowOf(seriesSet, series.id)) }]);
@@ -290,16 +294,30 @@ export function seriesSignals(
     seriesId: series.id,
     language: series.language,
     genres: tvGenresToMovieGenres(series.genre_names),
-    query,
-    dense: w.dense > 0 ? shortlist({ query, movies: context.vectors.movies, allowedIds, k: RETRIEVAL_DEPTH, mmr }).map((h) => ({ id: h.id, cosine: h.similarity })) : [],
-    lexical: w.lexical > 0 ? bm25Search(context.bm25, { title: series.name, overview: series.overview }, RETRIEVAL_DEPTH, allowed).map((h) => h.id) : [],
+    cosine: (id) => cosineWith(query, context.vectors.movies, id),
+    dense: w.dense > 0 ? shortlist({ query, movies: context.vectors.movies, allowedIds, k: depth, mmr }).map((h) => ({ id: h.id, cosine: h.similarity })) : [],
+    lexical: w.lexical > 0 ? bm25Search(context.bm25, { title: series.name, overview: series.overview }, depth, allowed).map((h) => h.id) : [],
     franchise,
-    metadata: w.metadata > 0 ? metadataMatches(context.metadata, series).filter((m) => allowed.has(m.id)).slice(0, RETRIEVAL_DEPTH).map((m) => m.id) : [],
+    metadata: w.metadata > 0 ? metadataMatches(context.metadata, series).filter((m) => allowed.has(m.id)).slice(0, depth).map((m) => m.id) : [],
+  };
+}
+
+/** What fusing needs of a catalogue: its movies (for the priors) and the weights; no index, no vector. */
+export type FusionContext = Pick<RankingContext, "movieById" | "weights" | "maxLogPopularity" | "maxLogVotes">;
+
+/** The fusion's part of a ranking context, for movies decoded without vectors or texts (the page's signal lists). */
+export function createFusionContext(movies: readonly RankableMovie[], options: { weights?: Partial<RankingWeights> } = {}): FusionContext {
+  return {
+    movieById: new Map(movies.map((m) => [m.id, m])),
+    weights: { ...RANKING_WEIGHTS, ...options.weights },
+    // reduce, not Math.max(...): spreading a million-movie catalogue overflows the call stack.
+    maxLogPopularity: Math.log1p(movies.reduce((max, m) => Math.max(max, m.popularity), 0)),
+    maxLogVotes: Math.log1p(movies.reduce((max, m) => Math.max(max, m.vote_count), 0)),
   };
 }
 
 /** Fuses one series' signals by weighted reciprocal rank, plus the priors (see the top of this file). */
-export function fuseSignals(context: RankingContext, signals: SeriesSignals, weights: Readonly<RankingWeights> = context.weights): SeriesRanking {
+export function fuseSignals(context: FusionContext, signals: SeriesSignals, weights: Readonly<RankingWeights> = context.weights): SeriesRanking {
   const fused = new Map<number, { score: number; cosine?: number; franchise?: "title" | "entity" }>();
   const entry = (id: number) => {
     let e = fused.get(id);
@@ -322,7 +340,7 @@ export function fuseSignals(context: RankingContext, signals: SeriesSignals, wei
   // Outlander (2008) shares a title with Outlander, and nothing else.
   const storyFloor = signals.dense.length >= FRANCHISE_STORY_RANK ? signals.dense[FRANCHISE_STORY_RANK - 1].cosine : -Infinity;
   for (const match of signals.franchise) {
-    const cosine = cosineWith(signals.query, context.vectors.movies, match.id);
+    const cosine = signals.cosine(match.id);
     if (match.sharedNames.length === 0 && cosine < storyFloor) continue;
     const e = entry(match.id);
     e.score += (weights.franchise * match.strength) / (RRF_K + 1);
@@ -345,7 +363,7 @@ export function fuseSignals(context: RankingContext, signals: SeriesSignals, wei
     ranked.push({
       id,
       score: e.score + prior / (RRF_K + 1),
-      cosine: e.cosine ?? cosineWith(signals.query, context.vectors.movies, id),
+      cosine: e.cosine ?? signals.cosine(id),
       ...(e.franchise ? { franchise: e.franchise } : {}),
     });
   }
@@ -394,13 +412,13 @@ export function shareByWeight(
 }
 
 /** The candidate's metadata links to its series, when there are any (the reason names them). */
-function linksOf(series: RankableSeries, movie: RankableMovie, index: MetadataIndex): Pick<RerankCandidate, "links"> {
-  const links = metadataLinks(series, movie, index);
+function linksOf(series: RankableSeries, movie: RankableMovie, frequencies: (keyword: string) => number): Pick<RerankCandidate, "links"> {
+  const links = metadataLinks(series, movie, frequencies);
   return links.people.length || links.keywords.length || links.companies.length ? { links } : {};
 }
 
 /** A query the list is ranked for: a chosen series, or the movie a "more like this" starts from. */
-interface RankingSource {
+export interface RankingSource {
   series: RankableSeries;
   weight: number;
   /** The query before feedback (a movie start's own vector); undefined: the series' vector. */
@@ -430,6 +448,65 @@ function likedFor(context: RankingContext, likedVectors: readonly { id: number; 
     .map((liked) => liked.id);
 }
 
+/** The sources as the reranker reads them (the series it explains the picks for). */
+export function rerankSeriesOf(sources: readonly RankingSource[]): RerankSeries[] {
+  return sources.map(({ series, kind }) => ({
+    id: series.id,
+    name: series.name,
+    year: series.year,
+    genres: series.genre_names,
+    overview: series.overview,
+    ...(kind ? { kind } : {}),
+  }));
+}
+
+/** What a candidate carries besides its movie and ranking (placedCandidates). */
+export interface CandidateExtras {
+  /** The best share of a chosen series' name each movie's title repeats (lib/lexical.ts lexicalScores). */
+  overlaps: ReadonlyMap<number, number>;
+  /** How many catalogue movies have a keyword, so a reason names the rarest shared ones first. */
+  keywordFrequency: (keyword: string) => number;
+  /** The likes that brought a movie to the list, for the source it is there for. */
+  liked?: (sourceIndex: number, id: number) => number[];
+}
+
+/**
+ * The candidates, from each source's fused ranking: the list shared among the sources by
+ * weight, each candidate with `because` (the source it is there for first, then any other
+ * that ranks it in its own first k), its title overlap, likes and metadata links. The movies
+ * must carry their overviews and metadata by now (the page fetches the candidates' texts first).
+ */
+export function placedCandidates(
+  movieById: ReadonlyMap<number, RankableMovie>,
+  sources: readonly RankingSource[],
+  rankings: readonly SeriesRanking[],
+  k: number,
+  extras: CandidateExtras,
+): RerankCandidate[] {
+  const placed = shareByWeight(
+    rankings,
+    sources.map(({ weight }) => weight),
+    k,
+  );
+  // Another series "also" wants a movie that its own ranking puts in its first k.
+  const positions = rankings.map((r) => new Set(r.ranked.slice(0, k).map((hit) => hit.id)));
+  const seriesGenres = sources.flatMap(({ series }) => series.genre_names);
+  return placed.map(({ id, seriesIndex, hit }) => {
+    const movie = movieById.get(id)!;
+    const also = sources.map((_, i) => i).filter((i) => i !== seriesIndex && positions[i].has(id));
+    const liked = extras.liked?.(seriesIndex, id) ?? [];
+    return {
+      ...movieCandidate(movie, seriesGenres, hit.cosine),
+      title_overlap: extras.overlaps.get(id) ?? 0,
+      score: hit.score,
+      because: [seriesIndex, ...also].map((i) => sources[i].series.id),
+      ...(hit.franchise ? { franchise: hit.franchise } : {}),
+      ...(liked.length ? { liked } : {}),
+      ...linksOf(sources[seriesIndex].series, movie, extras.keywordFrequency),
+    };
+  });
+}
+
 /**
  * The reranker's input for a selection: per series (and the start movie, when there is one),
  * the fused ranking of the allowed movies, its query moved by the visitor's likes and
@@ -455,15 +532,7 @@ export function rankingInput(context: RankingContext, request: RankingRequest): 
   const withRow = (ids: readonly number[] | undefined) => [...new Set(ids ?? [])].filter((id) => rowOf(movies, id) >= 0);
   const dislikes = withRow(request.dislikes);
   const likes = withRow(request.likes).filter((id) => !dislikes.includes(id));
-  const rerankSeries: RerankSeries[] = sources.map(({ series, kind }) => ({
-    id: series.id,
-    name: series.name,
-    year: series.year,
-    genres: series.genre_names,
-    overview: series.overview,
-    ...(kind ? { kind } : {}),
-  }));
-  const base = { series: rerankSeries, filters: request.filters, limit, missingVectors, ...(likes.length || dislikes.length ? { feedback: { likes, dislikes } } : {}) };
+  const base = { series: rerankSeriesOf(sources), filters: request.filters, limit, missingVectors, ...(likes.length || dislikes.length ? { feedback: { likes, dislikes } } : {}) };
   // Disliked movies and the start movie leave the list; the same array otherwise, so the shortlist's row cache still applies.
   const leaving = new Set([...dislikes, ...(start ? [start.id] : [])]);
   const allowedIds = leaving.size ? request.allowedIds.filter((id) => !leaving.has(id)) : request.allowedIds;
@@ -475,27 +544,11 @@ export function rankingInput(context: RankingContext, request: RankingRequest): 
   const rankings = sources.map((source, i) =>
     fuseSignals(context, seriesSignals(context, source.series, allowed, allowedIds, request.mmr, source.query || likes.length || dislikes.length ? { query: queries[i], collection: source.collection } : {})),
   );
-  const weights = sources.map(({ weight }) => weight);
-  const placed = shareByWeight(rankings, weights, k);
-  // Another series "also" wants a movie that its own ranking puts in its first k.
-  const positions = rankings.map((r) => new Set(r.ranked.slice(0, k).map((hit) => hit.id)));
-  const overlaps = lexicalScores(context.lexicon, sources.map(({ series }) => series.name));
-  const seriesGenres = sources.flatMap(({ series }) => series.genre_names);
   const likedVectors = likes.map((id) => ({ id, vector: seriesVector(movies, rowOf(movies, id)) }));
-
-  const candidates: RerankCandidate[] = placed.map(({ id, seriesIndex, hit }) => {
-    const movie = context.movieById.get(id)!;
-    const also = sources.map((_, i) => i).filter((i) => i !== seriesIndex && positions[i].has(id));
-    const liked = likes.includes(id) ? [] : likedFor(context, likedVectors, baseQueries[seriesIndex], id);
-    return {
-      ...movieCandidate(movie, seriesGenres, hit.cosine),
-      title_overlap: overlaps.get(id) ?? 0,
-      score: hit.score,
-      because: [seriesIndex, ...also].map((i) => sources[i].series.id),
-      ...(hit.franchise ? { franchise: hit.franchise } : {}),
-      ...(liked.length ? { liked } : {}),
-      ...linksOf(sources[seriesIndex].series, movie, context.metadata),
-    };
+  const candidates = placedCandidates(context.movieById, sources, rankings, k, {
+    overlaps: lexicalScores(context.lexicon, sources.map(({ series }) => series.name)),
+    keywordFrequency: keywordFrequency(context.metadata),
+    liked: (sourceIndex, id) => (likes.includes(id) ? [] : likedFor(context, likedVectors, baseQueries[sourceIndex], id)),
   });
   return { ...base, candidates };
 }

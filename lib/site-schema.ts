@@ -19,6 +19,12 @@ export const SITE_FILES = {
   vectors: "vectors.arrow",
   picks: "picks.arrow",
   meta: "meta.json",
+  /** Where each series' signal lists and each movie's record sit (loaders/site/ranking-files.ts). */
+  rankingIndex: "ranking-index.json",
+  /** Each series' signal lists, deflated one by one (lib/signal-lists.ts), fetched by byte range. */
+  signals: "series-signals.bin",
+  /** Each movie's texts, deflated one by one (lib/movie-records.ts), fetched by byte range. */
+  records: "movie-records.bin",
 } as const;
 
 /** Movie columns that live in movie-texts.arrow rather than movies.arrow. */

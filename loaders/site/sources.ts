@@ -28,6 +28,7 @@ import {
   type SiteMeta,
 } from "./arrow.ts";
 import type { CatalogVectors } from "../vectors/catalog-vectors.ts";
+import { buildRankingFiles } from "./ranking-files.ts";
 
 export type Log = (line: string) => void;
 
@@ -96,7 +97,10 @@ async function siteVectors({ dir, catalog }: SiteCatalog, options: SiteArchiveOp
   return { embedderId: files.embedderId, movies: files.movies, series: files.series };
 }
 
-/** The archive members: movies.arrow, movie-texts.arrow, series.arrow, vectors.arrow, picks.arrow, meta.json. */
+/**
+ * The archive members: movies.arrow, movie-texts.arrow, series.arrow, vectors.arrow, picks.arrow,
+ * meta.json, and the ranking files (ranking-index.json, series-signals.bin, movie-records.bin).
+ */
 export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promise<Uint8Array> {
   const log = options.log ?? stderr;
   const source = options.source ?? (await siteCatalog(log));
@@ -110,6 +114,7 @@ export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promis
     log(`site: shipping vectors for the ${movieVectors.ids.length} most popular of ${catalog.movies.length} movies (MARQUEE_SITE_VECTOR_LIMIT)`);
   }
   const picks = await (options.picks ?? precomputedPicks)(source, vectors, log);
+  const ranking = buildRankingFiles(catalog, { movies: movieVectors, series: seriesVectors }, { log });
   const meta: SiteMeta = {
     catalog: catalog.meta,
     embedder: { id: vectors.embedderId, dims: vectors.movies.dims },
@@ -124,5 +129,8 @@ export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promis
     { name: SITE_FILES.vectors, bytes: vectorsToArrow({ movies: movieVectors, series: seriesVectors }) },
     { name: SITE_FILES.picks, bytes: picksToArrow(picks, catalog) },
     { name: SITE_FILES.meta, bytes: JSON.stringify(meta, null, 2) + "\n" },
+    { name: SITE_FILES.rankingIndex, bytes: JSON.stringify(ranking.index) },
+    { name: SITE_FILES.signals, bytes: ranking.signals },
+    { name: SITE_FILES.records, bytes: ranking.records },
   ]);
 }

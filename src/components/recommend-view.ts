@@ -7,7 +7,7 @@ import { card, h } from "./dom.js";
 import { chartText, resultsChart, textAlternative } from "./charts.js";
 import type { ControlsElement } from "./controls.js";
 import { quickStart } from "./quick-start.js";
-import { computeRecommendation, needsRanking, prepareRanking, type Recommendation } from "./recommend.js";
+import { computeRecommendation, needsRanking, type Recommendation } from "./recommend.js";
 import { announce, liveRegion } from "./live-region.js";
 import { resultsAnnouncement, resultsView } from "./results.js";
 import type { LoadedSiteData } from "./site-data.js";
@@ -70,6 +70,7 @@ export function recommendView(options: RecommendViewOptions): HTMLElement {
     }
     const outcome = await computeRecommendation(data, state, feedback);
     if (run !== latest) return;
+    afterFirstResults(outcome.rec.kind === "ranked");
     const chosen = state.seriesIds.map((id) => data.seriesById.get(id)).filter((s) => s !== undefined);
     // A quick-start button that goes away with the list must not drop focus to the page.
     const focusWasInStart = start.contains(document.activeElement);
@@ -89,6 +90,7 @@ export function recommendView(options: RecommendViewOptions): HTMLElement {
         shapedBy: { likes: named(marks.likes), dislikes: named(marks.dislikes) },
       }),
     );
+    if (outcome.ranking) results.querySelector<HTMLElement>("section[data-results]")?.setAttribute("data-ranking", outcome.ranking);
     options.live?.(outcome.rec, state, results, () => run === latest);
     if (focusWasInStart && !start.contains(document.activeElement)) focusResults();
     if (changedByVisitor) announce(resultsAnnouncement(outcome.rec, chosen), "results");
@@ -127,9 +129,23 @@ export function recommendView(options: RecommendViewOptions): HTMLElement {
     changedByVisitor = true;
     refresh();
   });
-  // The first view (picks, or none) needs no texts or vectors; a visitor reaching for the
-  // controls is about to need them, so they start loading then, not on every visit.
-  const prefetch = () => void prepareRanking(data).catch(() => undefined);
+  // The first view needs neither every text nor the vectors: the signal lists and the cards'
+  // own texts rank it. Once it is shown, the rest of the first-view data (picks.arrow, when a
+  // live link left it for later) loads while the page is idle, and after live-ranked results
+  // every movie's text too, so the next change fetches nothing; the vectors only when a
+  // ranking needs them (feedback, a start movie, a filter too narrow for the lists).
+  let idleStarted = false;
+  function afterFirstResults(ranked: boolean) {
+    if (idleStarted) return;
+    idleStarted = true;
+    const idle = (globalThis as { requestIdleCallback?: (run: () => void) => void }).requestIdleCallback ?? ((run: () => void) => setTimeout(run, 200));
+    idle(() => {
+      void data.loadPicks().catch(() => undefined);
+      if (ranked) void data.texts().catch(() => undefined);
+    });
+  }
+  // A visitor reaching for the controls is about to need every text: start now, not at idle.
+  const prefetch = () => void data.texts().catch(() => undefined);
   controls.addEventListener("pointerdown", prefetch, { once: true });
   controls.addEventListener("focusin", prefetch, { once: true });
   // A mark (seen, like, ...) or a restore reshapes the list at once.

@@ -8,8 +8,10 @@ import {
   FAVOURITE_WEIGHT,
   RESULT_LIMIT,
   SHORTLIST_SIZE,
+  createFusionContext,
   createRankingContext,
   fallbackRank,
+  listRanking,
   filterIds,
   isDefaultFilters,
   movieMatches,
@@ -17,7 +19,9 @@ import {
   rankingInput,
   sharedGenres,
   type Filters,
+  type FusionContext,
   type RankingContext,
+  type RankingInput,
 } from "./lib.bundle.js";
 import type { LoadedSiteData, SiteMovie, SiteRankingData, SiteSeries, SiteVectors } from "./site-data.js";
 import type { RecommendState } from "./lib.bundle.js";
@@ -82,6 +86,15 @@ function contextOf(data: RecommendData, vectors: SiteVectors): RankingContext {
   return context;
 }
 
+// The fusion's part alone (movies and priors), for ranking from the signal lists.
+const fusions = new WeakMap<RecommendData, FusionContext>();
+
+function fusionOf(data: RecommendData): FusionContext {
+  let fusion = fusions.get(data);
+  if (!fusion) fusions.set(data, (fusion = createFusionContext(data.movies)));
+  return fusion;
+}
+
 function empty(engine: Engine, message: string, notes: string[] = []): Recommendation {
   return { kind: "empty", engine, items: [], points: [], source: null, model: null, generatedAt: null, matching: null, message, notes };
 }
@@ -102,7 +115,8 @@ export interface PicksData {
   picks: RecommendData["picks"];
   movieById: ReadonlyMap<number, SiteMovie>;
   seriesById: ReadonlyMap<number, Pick<SiteSeries, "genre_names">>;
-  texts?: RecommendData["texts"];
+  /** Fills in these movies' texts (site-data.ts movieTexts); absent before the catalogue arrives. */
+  movieTexts?: RecommendData["movieTexts"];
 }
 
 /** The precomputed picks for the state, when it is one series with the default filters. */
@@ -111,7 +125,7 @@ export function picksRecommendation(data: PicksData, state: RecommendState): Rec
   const picks = data.picks.get(state.seriesIds[0]);
   const series = data.seriesById.get(state.seriesIds[0]);
   if (!picks?.length || !series) return null;
-  const { texts } = data;
+  const { movieTexts } = data;
   const items: ResultItem[] = [];
   for (const pick of picks) {
     const movie = data.movieById.get(pick.movie_id);
@@ -123,8 +137,8 @@ export function picksRecommendation(data: PicksData, state: RecommendState): Rec
       sharedGenres: sharedWith([series], movie),
       reason: pick.reason,
       because: [],
-      // Picks show before the movies' texts are fetched; a card's story fetches them.
-      story: texts && (() => texts().then(() => movie.overview)),
+      // Picks show before the movies' texts are fetched; a card's story fetches its own.
+      story: movieTexts && (() => movieTexts([movie.id]).then(() => movie.overview)),
     });
   }
   if (items.length === 0) return null;
@@ -209,9 +223,8 @@ export function rankedRecommendation(
   const { vectors } = ranking;
   if (!vectors) return empty(engine, "This build has no story vectors, so it cannot rank movies. Rebuild the site with an embedder available.");
   const series = state.seriesIds.map((id) => data.seriesById.get(id)).filter((s): s is SiteSeries => s !== undefined);
-  const notes: string[] = [];
   const input = rankingInput(contextOf(data, vectors), {
-    series: series.map((s) => ({ series: s, weight: state.favourites?.includes(s.id) ? FAVOURITE_WEIGHT : 1 })),
+    series: weightedSeries(series, state),
     allowedIds,
     filters: state.filters,
     limit,
@@ -220,6 +233,36 @@ export function rankedRecommendation(
     dislikes: options.dislikes,
     movie: state.movie === undefined ? undefined : data.movieById.get(state.movie),
   });
+  return recommendationFrom(data, state, input, allowedIds);
+}
+
+/** The chosen series with their weights in the shared list (favourites count double). */
+function weightedSeries(series: readonly SiteSeries[], state: RecommendState) {
+  return series.map((s) => ({ series: s, weight: state.favourites?.includes(s.id) ? FAVOURITE_WEIGHT : 1 }));
+}
+
+/**
+ * The ranking from the build's signal lists (lib/signal-lists.ts): the same results as
+ * rankedRecommendation(), with no vectors and only the candidates' texts (fetched by byte
+ * range); null when it does not apply (feedback, a start movie, a build without lists, or a
+ * filter that leaves a list too short), and the page ranks from the full data instead.
+ */
+export async function listRecommendation(data: RecommendData, state: RecommendState, allowedIds: readonly number[], feedback?: Feedback): Promise<Recommendation | null> {
+  if (state.movie !== undefined || feedback?.likes.length || feedback?.dislikes.length || state.seriesIds.length === 0) return null;
+  const series = state.seriesIds.map((id) => data.seriesById.get(id)).filter((s): s is SiteSeries => s !== undefined);
+  const lists = await Promise.all(series.map((s) => data.signalLists(s.id)));
+  if (lists.some((l) => l === null)) return null;
+  const byId = new Map(series.map((s, i) => [s.id, lists[i] ?? undefined]));
+  const plan = listRanking(fusionOf(data), { series: weightedSeries(series, state), allowedIds, filters: state.filters, limit: RESULT_LIMIT, k: SHORTLIST_SIZE }, (id) => byId.get(id));
+  if (!plan) return null;
+  await data.movieTexts(plan.ids);
+  return recommendationFrom(data, state, plan.input(data.keywordFrequency), allowedIds);
+}
+
+/** Cards, chart points and notes from the reranker's input, ordered and explained by the deterministic ranker. */
+function recommendationFrom(data: RecommendData, state: RecommendState, input: RankingInput, allowedIds: readonly number[]): Recommendation {
+  const engine: Engine = "js";
+  const notes: string[] = [];
   const missing = input.missingVectors;
   if (missing.length) notes.push(`No story vector for ${missing.map((s) => s.name).join(", ")}; ranked by the other series.`);
   if (input.series.length === 0) return empty(engine, "None of the chosen series has a story vector in this build. Choose another series.", notes);
@@ -264,7 +307,10 @@ export function rankedRecommendation(
 
 export interface TimedRecommendation {
   rec: Recommendation;
+  /** The filter and ranking, plus any wait for the signal lists and the cards' texts (not for the full data). */
   elapsedMs: number;
+  /** Ranked from the signal lists, or from the full data (vectors and every text). */
+  ranking?: "lists" | "full";
 }
 
 /**
@@ -297,13 +343,16 @@ export async function computeRecommendation(data: RecommendData, state: Recommen
   if (state.seriesIds.length === 0 && state.movie === undefined) {
     return { rec: empty("js", "Choose at least one TV series you love to get movie picks."), elapsedMs: performance.now() - started };
   }
-  const ranking = await prepareRanking(data);
-  started = performance.now();
   const exclude = feedback?.exclude ?? [];
   // The marks stay out of state.filters, which the page mirrors into the address: they are the visitor's own.
   const filters = exclude.length ? { ...state.filters, excludeIds: [...(state.filters.excludeIds ?? []), ...exclude] } : state.filters;
-  const rec = rankedRecommendation(data, ranking, state, filterIds(data.movies, filters), { likes: feedback?.likes, dislikes: feedback?.dislikes });
-  return { rec, elapsedMs: performance.now() - started };
+  const allowedIds = filterIds(data.movies, filters);
+  const fromLists = await listRecommendation(data, state, allowedIds, feedback);
+  if (fromLists) return { rec: fromLists, elapsedMs: performance.now() - started, ranking: "lists" };
+  const ranking = await prepareRanking(data);
+  started = performance.now();
+  const rec = rankedRecommendation(data, ranking, state, allowedIds, { likes: feedback?.likes, dislikes: feedback?.dislikes });
+  return { rec, elapsedMs: performance.now() - started, ranking: "full" };
 }
 
 /** The precomputed picks without the movies the visitor took out, ranks renumbered; null when none is left. */

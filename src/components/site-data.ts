@@ -3,6 +3,12 @@
 // that check the round trip.
 import { DataType, makeVector, tableFromIPC, type Table } from "apache-arrow";
 import {
+  RECORD_FIELDS,
+  decodeSignalLists,
+  keywordFrequencyOf,
+  parseMovieRecord,
+  recordOffsets,
+  recordRanges,
   PICK_CARD_COLUMNS,
   PICK_COLUMNS,
   SITE_MOVIE_COLUMNS,
@@ -14,7 +20,7 @@ import {
   SITE_VECTOR_COLUMNS,
   SITE_VECTOR_METADATA,
 } from "./lib.bundle.js";
-import type { Int8VectorSet, Movie, MovieMetadata, PickRow, Series, SeriesMetadata } from "./lib.bundle.js";
+import type { Int8VectorSet, Movie, MovieMetadata, PickRow, Series, SeriesMetadata, SeriesSignalLists } from "./lib.bundle.js";
 
 /**
  * A catalogue movie as the browser gets it: no backdrop (the cards don't show one), plus its
@@ -311,6 +317,41 @@ export interface SiteDataUrls {
   series: string;
   vectors: string;
   picks: string;
+  /** ranking-index.json, series-signals.bin and movie-records.bin (loaders/site/ranking-files.ts); absent in older builds. */
+  rankingIndex?: string;
+  signals?: string;
+  records?: string;
+}
+
+/** ranking-index.json as loaders/site/ranking-files.ts writes it. */
+interface RankingIndex {
+  version: number;
+  depth: number;
+  series: [id: number, offset: number, length: number][];
+  records: number[];
+}
+
+/**
+ * Bytes [start, end) of a file, by a Range request. A server that ignores Range answers 200
+ * with the whole file: the range is cut from it, so the page still works, only heavier.
+ */
+export async function fetchRange(url: string, start: number, end: number): Promise<Uint8Array> {
+  const response = await fetch(url, { headers: { Range: `bytes=${start}-${end - 1}` } });
+  if (response.status === 206) {
+    const from = /^bytes (\d+)-/.exec(response.headers.get("Content-Range") ?? "");
+    if (!from || Number(from[1]) !== start) throw new SiteDataLoadError(`${url} answered bytes ${response.headers.get("Content-Range")} for ${start}-${end - 1}`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length !== end - start) throw new SiteDataLoadError(`${url} sent ${bytes.length} bytes for a range of ${end - start}`);
+    return bytes;
+  }
+  if (!response.ok) throw new SiteDataLoadError(`could not load ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer()).subarray(start, end);
+}
+
+/** Inflates one deflate-raw member (the ranking files deflate each series and movie on its own). */
+export async function inflate(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 /** What live ranking needs beyond the first view: the story vectors (the texts are in the movies by then). */
@@ -328,6 +369,17 @@ export interface LoadedSiteData {
   texts(): Promise<void>;
   /** Fetches the texts and the vectors on the first call (live ranking needs both). */
   ranking(): Promise<SiteRankingData>;
+  /**
+   * A series' signal lists (lib/signal-lists.ts), fetched once by a byte range; undefined for
+   * a series without a vector; null when this build ships no lists (rank from the full data).
+   */
+  signalLists(seriesId: number): Promise<SeriesSignalLists | undefined | null>;
+  /** Fills in the overviews and metadata of these movies (the cards'), from their records, unless texts() did. */
+  movieTexts(ids: readonly number[]): Promise<void>;
+  /** How many catalogue movies have a keyword, for the reasons: from the records, or from every text once texts() is done. */
+  keywordFrequency(keyword: string): number;
+  /** Fetches picks.arrow when loadSiteData was told to leave it for later (a link that ranks live); at once otherwise. */
+  loadPicks(): Promise<void>;
 }
 
 /** Runs `load` once, on the first call; a failed load is retried on the next call. */
@@ -345,7 +397,13 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
 export interface SiteDataParts {
   movies: Uint8Array;
   series: Uint8Array;
-  picks: Uint8Array;
+  /** picks.arrow's bytes, or a call that fetches them later (loadPicks()). */
+  picks: Uint8Array | (() => Promise<Uint8Array>);
+  /** ranking-index.json, when the build has one (null: it has none). */
+  rankingIndex?: () => Promise<unknown>;
+  /** A byte range of series-signals.bin / movie-records.bin. */
+  signalBytes?: (start: number, end: number) => Promise<Uint8Array>;
+  recordBytes?: (start: number, end: number) => Promise<Uint8Array>;
   /** movie-texts.arrow's bytes, asked for when first needed. */
   movieTexts: () => Promise<Uint8Array>;
   /** vectors.arrow's bytes, asked for when first needed. */
@@ -356,19 +414,95 @@ export interface SiteDataParts {
 export function assembleSiteData(parts: SiteDataParts): LoadedSiteData {
   const movies = decodeMovies(parts.movies);
   const series = decodeSeries(parts.series);
-  const texts = once(async () => applyMovieTexts(movies, await parts.movieTexts()));
+  const movieById = new Map(movies.map((m) => [m.id, m]));
+  let textsDone = false;
+  const texts = once(async () => {
+    applyMovieTexts(movies, await parts.movieTexts());
+    textsDone = true;
+  });
   const vectors = once(async () => decodeVectors(await parts.vectors()));
+  const picks = new Map<number, SitePick[]>();
+  const loadPicks = once(async () => {
+    if (picks.size) return;
+    const bytes = typeof parts.picks === "function" ? await parts.picks() : parts.picks;
+    for (const [id, list] of decodePicks(bytes)) picks.set(id, list);
+  });
+  if (!(typeof parts.picks === "function")) for (const [id, list] of decodePicks(parts.picks)) picks.set(id, list);
+
+  // The ranking files: their index once, each series' lists once, each movie's record once.
+  const index = once(async (): Promise<RankingIndex | null> => {
+    const value = parts.rankingIndex ? ((await parts.rankingIndex()) as RankingIndex | null) : null;
+    if (!value) return null;
+    if (value.version !== 1 || !Array.isArray(value.series) || !Array.isArray(value.records) || value.records.length !== movies.length) {
+      throw new SiteDataLoadError(`the ranking index does not describe these ${movies.length} movies; rebuild the site (npm run build)`);
+    }
+    return value;
+  });
+  const movieIds = Int32Array.from(movies, (m) => m.id);
+  const chunks = new Map<number, Promise<SeriesSignalLists | undefined | null>>();
+  const signalLists = (seriesId: number) => {
+    let pending = chunks.get(seriesId);
+    if (!pending) {
+      pending = (async () => {
+        const found = await index();
+        if (!found || !parts.signalBytes) return null;
+        const entry = found.series.find(([id]) => id === seriesId);
+        if (!entry) return undefined;
+        const [, offset, length] = entry;
+        return decodeSignalLists(await inflate(await parts.signalBytes(offset, offset + length)), movieIds);
+      })();
+      // A failed fetch is tried again on the next call.
+      pending.catch(() => chunks.delete(seriesId));
+      chunks.set(seriesId, pending);
+    }
+    return pending;
+  };
+  const rowById = new Map(movies.map((m, row) => [m.id, row]));
+  const recorded = new Set<number>();
+  const keywordCounts = new Map<string, number>();
+  let offsets: Float64Array | null = null;
+  const movieTexts = async (ids: readonly number[]) => {
+    if (textsDone) return;
+    const found = await index();
+    if (!found || !parts.recordBytes) return texts();
+    offsets ??= recordOffsets(found.records);
+    const rows = ids.map((id) => rowById.get(id)).filter((row): row is number => row !== undefined && !recorded.has(row));
+    await Promise.all(
+      recordRanges(rows, offsets).map(async (range) => {
+        const bytes = await parts.recordBytes!(range.start, range.end);
+        await Promise.all(
+          range.rows.map(async (row) => {
+            const from = offsets![row] - range.start;
+            const text = new TextDecoder().decode(await inflate(bytes.subarray(from, from + found.records[row])));
+            const record = parseMovieRecord(text, movies[row].id);
+            const movie = movies[row] as unknown as Record<string, unknown>;
+            for (const field of RECORD_FIELDS) movie[field] = record[field];
+            record.keywords.forEach((keyword, i) => keywordCounts.set(keyword, record.keyword_df[i]));
+            recorded.add(row);
+          }),
+        );
+      }),
+    );
+  };
+  let fullFrequency: ((keyword: string) => number) | null = null;
   return {
     movies,
-    movieById: new Map(movies.map((m) => [m.id, m])),
+    movieById,
     series,
     seriesById: new Map(series.map((s) => [s.id, s])),
-    picks: decodePicks(parts.picks),
+    picks,
     texts,
     ranking: once(async () => {
       const [, decoded] = await Promise.all([texts(), vectors()]);
       return { vectors: decoded };
     }),
+    signalLists,
+    movieTexts,
+    keywordFrequency: (keyword) => {
+      if (textsDone) return (fullFrequency ??= keywordFrequencyOf(movies))(keyword);
+      return keywordCounts.get(keyword) ?? 1;
+    },
+    loadPicks,
   };
 }
 
@@ -385,8 +519,10 @@ function fetcher(url: string, early: boolean): () => Promise<Uint8Array> {
 }
 
 export interface LoadOptions {
-  /** Fetch the texts and vectors at once too (a link that will rank live needs them anyway). */
+  /** Fetch the texts and vectors at once too (a link that will rank from the full data needs them anyway). */
   prefetchRanking?: boolean;
+  /** Fetch these series' signal lists at once (a link that ranks live), and leave picks.arrow for loadPicks(). */
+  prefetchSeries?: readonly number[];
   /** picks.arrow's bytes when the page already fetches them (early-picks.ts), instead of urls.picks. */
   picks?: Promise<Uint8Array>;
 }
@@ -394,12 +530,65 @@ export interface LoadOptions {
 /**
  * Fetches the Recommend page's first-view files (movies, series, picks: what filters, cards
  * and precomputed picks need) and decodes them; the movie texts and the vectors are fetched
- * when texts() or ranking() is first called, or at once with `prefetchRanking`.
+ * when texts() or ranking() is first called, or at once with `prefetchRanking`; the ranking
+ * index and the chosen series' lists at once with `prefetchSeries`.
  */
 export async function loadSiteData(urls: SiteDataUrls, options: LoadOptions = {}): Promise<LoadedSiteData> {
   const early = options.prefetchRanking ?? false;
   const movieTexts = fetcher(urls.movieTexts, early);
   const vectors = fetcher(urls.vectors, early);
-  const [movies, series, picks] = await Promise.all([fetchBytes(urls.movies), fetchBytes(urls.series), options.picks ?? fetchBytes(urls.picks)]);
-  return assembleSiteData({ movies, series, picks, movieTexts, vectors });
+  const rankingIndex = urls.rankingIndex;
+  const indexFetch = rankingIndex ? once(() => fetchJson(rankingIndex)) : undefined;
+  const signals = urls.signals;
+  const records = urls.records;
+  const livePicksLater = options.prefetchSeries !== undefined && options.picks === undefined;
+  // The chosen series' lists are asked for as soon as the index says where they are, in
+  // parallel with the movies; the data hands the started fetches over when it asks.
+  const started = new Map<string, Promise<Uint8Array>>();
+  const signalBytes = signals
+    ? (start: number, end: number) => {
+        const key = `${start}-${end}`;
+        const early = started.get(key);
+        started.delete(key);
+        return early ?? fetchRange(signals, start, end);
+      }
+    : undefined;
+  if (options.prefetchSeries?.length && indexFetch && signals) {
+    const wanted = new Set(options.prefetchSeries);
+    void indexFetch()
+      .then((index) => {
+        for (const [id, offset, length] of (index as RankingIndex | null)?.series ?? []) {
+          if (!wanted.has(id)) continue;
+          const bytes = fetchRange(signals, offset, offset + length);
+          bytes.catch(() => undefined);
+          started.set(`${offset}-${offset + length}`, bytes);
+        }
+      })
+      .catch(() => undefined);
+  }
+  const [movies, series, picks] = await Promise.all([
+    fetchBytes(urls.movies),
+    fetchBytes(urls.series),
+    livePicksLater ? Promise.resolve(() => fetchBytes(urls.picks)) : (options.picks ?? fetchBytes(urls.picks)),
+  ]);
+  const data = assembleSiteData({
+    movies,
+    series,
+    picks,
+    movieTexts,
+    vectors,
+    rankingIndex: indexFetch,
+    signalBytes,
+    recordBytes: records ? (start, end) => fetchRange(records, start, end) : undefined,
+  });
+  for (const id of options.prefetchSeries ?? []) void data.signalLists(id).catch(() => undefined);
+  return data;
+}
+
+/** A JSON file, or null when the server has none (a build from before it existed). */
+async function fetchJson(url: string): Promise<unknown> {
+  const response = await fetch(url);
+  if (response.status === 404) return null;
+  if (!response.ok) throw new SiteDataLoadError(`could not load ${url}: HTTP ${response.status}`);
+  return response.json();
 }

@@ -146,7 +146,7 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
     }
   });
 
-  it("shows one series' picks from the small files alone, brotli-compressed; a card's story then fetches the movie texts, never the vectors", async () => {
+  it("shows one series' picks from the small files alone, brotli-compressed; a card's story then fetches that movie's record, never every text or the vectors", async () => {
     const { context, page, problems } = await openContext(harness);
     try {
       harness.served.length = 0;
@@ -167,8 +167,47 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
       await card.locator("summary").click();
       const overview = siteCatalog().movies.find((m) => m.id === first)!.overview;
       await expect.poll(() => card.locator(".overview p").textContent()).toBe(overview);
-      expect(fetched(/\/movie-texts\.[0-9a-f]{8}\.arrow$/)).toHaveLength(1);
-      expect(fetched(/vectors|duckdb/)).toEqual([]);
+      // One byte range of movie-records.bin: the card's own record (lib/movie-records.ts).
+      const records = fetched(/\/movie-records\.[0-9a-f]{8}\.bin$/);
+      expect(records.map((r) => r.status)).toEqual([206]);
+      expect(records[0].bytes).toBeLessThan(2000);
+      expect(fetched(/movie-texts|vectors|duckdb/)).toEqual([]);
+      expect(problems).toEqual({ errors: [], external: [] });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("ranks a shared two-series link from the series' signal lists and the cards' records: no vector and no full text before the results", async () => {
+    const { context, page, problems } = await openContext(harness);
+    try {
+      harness.served.length = 0;
+      await page.goto(`${harness.server.url}?series=8001&series=8002&genre=Crime`);
+      await page.waitForSelector("section[data-results][data-kind='ranked'][data-ranking='lists']");
+      // What the page asked for before it drew the results (the idle prefetch comes after).
+      const asked: string[] = await page.evaluate(() => {
+        const shown = Number(document.querySelector<HTMLElement>("section[data-results]")!.dataset.renderedAt);
+        return performance
+          .getEntriesByType("resource")
+          .filter((entry) => entry.startTime < shown)
+          .map((entry) => new URL(entry.name).pathname);
+      });
+      expect(asked.filter((p) => /movie-texts\.|vectors\.|\/picks\./.test(p))).toEqual([]);
+      expect(asked.filter((p) => /\/series-signals\./.test(p))).toHaveLength(2);
+      expect(asked.some((p) => /\/movie-records\./.test(p))).toBe(true);
+      const ranged = (pattern: RegExp) => harness.served.filter((r) => pattern.test(r.path)).map((r) => r.status);
+      expect(ranged(/\/series-signals\.[0-9a-f]{8}\.bin$/)).toEqual([206, 206]);
+      expect(ranged(/\/movie-records\.[0-9a-f]{8}\.bin$/).every((status) => status === 206)).toBe(true);
+      const ids = await resultIds(page);
+      expect(ids.length).toBeGreaterThan(3);
+      // Every card's story is there at once, from its record.
+      const first = page.locator(`[data-movie-id="${ids[0]}"]`);
+      await first.locator("summary").click();
+      await expect.poll(() => first.locator(".overview p").textContent()).toBe(siteCatalog().movies.find((m) => m.id === ids[0])!.overview);
+      // Once idle, the page fetches every text (so a change fetches nothing) and the picks, never the vectors.
+      await page.waitForLoadState("networkidle");
+      await expect.poll(() => harness.served.filter((r) => /\/movie-texts\./.test(r.path)).length).toBe(1);
+      expect(harness.served.filter((r) => /vectors/.test(r.path))).toEqual([]);
       expect(problems).toEqual({ errors: [], external: [] });
     } finally {
       await context.close();

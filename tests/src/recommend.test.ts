@@ -10,6 +10,7 @@ import { writeCatalog } from "../../loaders/catalog/store.ts";
 import { openEngine, type Engine } from "../../loaders/engine.ts";
 import { movieTextsToArrow, moviesToArrow, picksToArrow, seriesToArrow, vectorsToArrow, type PickRow } from "../../loaders/site/arrow.ts";
 import { bundleBrowserLib } from "../../loaders/site/build-hooks.ts";
+import { buildRankingFiles, type RankingFiles } from "../../loaders/site/ranking-files.ts";
 import { siteCatalog } from "../fixtures/site-catalog.ts";
 import { syntheticVectorSet } from "../fixtures/synthetic-vectors.ts";
 
@@ -25,6 +26,7 @@ let site: typeof import("../../src/components/site-data.ts");
 let data: import("../../src/components/recommend.ts").RecommendData;
 let ranking: import("../../src/components/site-data.ts").SiteRankingData;
 let filterIds: typeof import("../../lib/filters.ts").filterIds;
+let rankingFiles: RankingFiles;
 
 const picks: PickRow[] = [
   { series_id: 8003, rank: 1, movie_id: 9014, reason: "Dragons and a contested throne.", similarity: 0.8, source: "llm", model: "openai/gpt-oss-20b", generated_at: "2026-11-02T10:00:00.000Z" },
@@ -42,12 +44,29 @@ beforeAll(async () => {
   engine = await openEngine({ catalogDir: dir, vectors: { movies: quantizeInt8(movieVectors), series: quantizeInt8(seriesVectors), embedderId: movieVectors.embedderId }, log: () => {} });
   data = siteData().data;
   ranking = await data.ranking();
+  // The build's signal lists and records, ranked on the vectors the page gets (sources.ts).
+  rankingFiles = buildRankingFiles(catalog, { movies: quantizeInt8(movieVectors), series: quantizeInt8(seriesVectors) });
 });
 
-/** The page's data from the files the build writes, counting the fetches of the heavy ones. */
-function siteData() {
-  const fetched = { texts: 0, vectors: 0 };
+/**
+ * The page's data from the files the build writes, counting the fetches of the heavy ones;
+ * with `lists`, the ranking files too (byte ranges counted as they would be requested).
+ */
+function siteData(options: { lists?: boolean } = {}) {
+  const fetched = { texts: 0, vectors: 0, signals: 0, records: 0 };
+  const range = (bytes: () => Uint8Array, counter: "signals" | "records") => async (start: number, end: number) => {
+    fetched[counter]++;
+    return bytes().slice(start, end);
+  };
+  const lists = options.lists
+    ? {
+        rankingIndex: async () => JSON.parse(JSON.stringify(rankingFiles.index)),
+        signalBytes: range(() => rankingFiles.signals, "signals"),
+        recordBytes: range(() => rankingFiles.records, "records"),
+      }
+    : {};
   const data = site.assembleSiteData({
+    ...lists,
     movies: moviesToArrow(catalog.movies),
     series: seriesToArrow(catalog.series),
     picks: picksToArrow(picks),
@@ -86,7 +105,31 @@ describe("the page's ranking", () => {
       expect(rec.items.map((i) => i.because)).toEqual(expected.picks.map((p) => names(p.because)));
       expect(rec.matching).toBe(expected.counts.matching);
     });
+
+    it(`ranks it the same from the signal lists and the candidates' records alone, no vectors or texts fetched: ${JSON.stringify(request)}`, async () => {
+      const expected = await engine.recommend({ series: request.series, filters: request.filters, useLlm: false });
+      const { data: fresh, fetched } = siteData({ lists: true });
+      const state = { seriesIds: request.series, filters: request.filters };
+      const { rec, ranking: how } = await recommend.computeRecommendation(fresh, state);
+      if (request.series.length === 1 && recommend.picksRecommendation(fresh, state)) return;
+      expect(how).toBe("lists");
+      expect(rec.items.map((i) => i.movie.id)).toEqual(expected.picks.map((p) => p.id));
+      expect(rec.items.map((i) => i.reason)).toEqual(expected.picks.map((p) => p.reason));
+      expect(rec.items.every((i) => i.movie.overview === catalog.movies.find((m) => m.id === i.movie.id)!.overview)).toBe(true);
+      expect(rec.matching).toBe(expected.counts.matching);
+      expect({ texts: fetched.texts, vectors: fetched.vectors }).toEqual({ texts: 0, vectors: 0 });
+      expect(fetched.signals).toBe(request.series.length);
+      expect(fetched.records).toBeGreaterThan(0);
+    });
   }
+
+  it("ranks from the full data when the lists cannot: a liked movie reshapes the query", async () => {
+    const { data: fresh, fetched } = siteData({ lists: true });
+    const state = { seriesIds: [8001, 8002], filters: { ageAppropriateOnly: true } };
+    const outcome = await recommend.computeRecommendation(fresh, state, { exclude: [], likes: [9014], dislikes: [] });
+    expect(outcome.ranking).toBe("full");
+    expect(fetched.vectors).toBe(1);
+  });
 
   it("hands the title overlap to the ranker: a movie titled after the series ranks higher and says why, at the same similarity", () => {
     // The same movie, once under its own title and once under the series' name.
@@ -150,20 +193,28 @@ describe("the page's ranking", () => {
     const { rec } = await recommend.computeRecommendation(fresh, state);
     expect(rec.kind).toBe("picks");
     expect(rec.items[0].movie.overview).toBe("");
-    expect(fetched).toEqual({ texts: 0, vectors: 0 });
+    expect(fetched).toMatchObject({ texts: 0, vectors: 0 });
     const story = await rec.items[0].story!();
     expect(story).toBe(catalog.movies.find((m) => m.id === 9014)!.overview);
     expect(story).not.toBe("");
-    expect(fetched).toEqual({ texts: 1, vectors: 0 });
+    // A build without the ranking files: the story fetches every text.
+    expect(fetched).toMatchObject({ texts: 1, vectors: 0 });
+
+    // With them, only that movie's record.
+    const withLists = siteData({ lists: true });
+    const picked = (await recommend.computeRecommendation(withLists.data, state)).rec.items[1];
+    expect(await picked.story!()).toBe(catalog.movies.find((m) => m.id === picked.movie.id)!.overview);
+    expect(withLists.fetched).toEqual({ texts: 0, vectors: 0, signals: 0, records: 1 });
+    expect(withLists.data.movieById.get(rec.items[0].movie.id)!.overview).toBe("");
   });
 
-  it("fetches the movie texts and the vectors once, for the first live ranking, and ranks as with them preloaded", async () => {
+  it("in a build without signal lists, fetches the movie texts and the vectors once, for the first live ranking, and ranks as with them preloaded", async () => {
     const { data: fresh, fetched } = siteData();
     const state = { seriesIds: [8001, 8002], filters: { genres: ["Crime"], ageAppropriateOnly: true } };
     expect(recommend.needsRanking(fresh, state)).toBe(true);
     const first = await recommend.computeRecommendation(fresh, state);
     const second = await recommend.computeRecommendation(fresh, { ...state, filters: { ageAppropriateOnly: true } });
-    expect(fetched).toEqual({ texts: 1, vectors: 1 });
+    expect(fetched).toMatchObject({ texts: 1, vectors: 1 });
     expect(first.rec.kind).toBe("ranked");
     expect(second.rec.kind).toBe("ranked");
     const expected = recommend.rankedRecommendation(data, ranking, state, filterIds(data.movies, state.filters));

@@ -1,0 +1,85 @@
+// The files that let the Recommend page rank without the story vectors and every movie's
+// texts: each series' signal lists (lib/signal-lists.ts) and each movie's record
+// (lib/movie-records.ts), each deflated on its own and laid end to end, so the page fetches
+// exactly the series chosen and the cards shown by byte ranges; plus the index of both.
+import { deflateRawSync } from "node:zlib";
+import type { Catalog, Movie } from "../../lib/catalog.ts";
+import { buildMetadataIndex, keywordFrequency } from "../../lib/metadata-links.ts";
+import type { MovieRecord } from "../../lib/movie-records.ts";
+import { createRankingContext, type RankableMovie, type RankableSeries, type RankingVectors } from "../../lib/pipeline.ts";
+import { SIGNAL_LIST_DEPTH, buildSignalLists, encodeSignalLists } from "../../lib/signal-lists.ts";
+import { rowOf } from "../../lib/vectors.ts";
+
+/** ranking-index.json: where each series' lists and each movie's record sit in their files. */
+export interface RankingIndex {
+  version: 1;
+  /** How deep each list reads (lib/signal-lists.ts SIGNAL_LIST_DEPTH at build time). */
+  depth: number;
+  /** [series id, byte offset, byte length] in series-signals.bin, for every series with a vector. */
+  series: [number, number, number][];
+  /** Byte length of each movie's record in movie-records.bin, in movies.arrow's row order. */
+  records: number[];
+}
+
+export interface RankingFiles {
+  index: RankingIndex;
+  signals: Uint8Array;
+  records: Uint8Array;
+}
+
+const yearOf = (date: string | null) => (date ? Number(date.slice(0, 4)) : null);
+
+/** The movie's record: its text columns and its keywords' catalogue counts. */
+export function movieRecord(movie: Movie, frequency: (keyword: string) => number): MovieRecord {
+  const keywords = movie.keywords ?? [];
+  return {
+    id: movie.id,
+    overview: movie.overview ?? "",
+    keywords,
+    collection: movie.collection ?? null,
+    companies: movie.companies ?? [],
+    directors: movie.directors ?? [],
+    writers: movie.writers ?? [],
+    cast: movie.cast ?? [],
+    providers: movie.providers ?? null,
+    keyword_df: keywords.map(frequency),
+  };
+}
+
+const deflate = (bytes: Uint8Array | string) => deflateRawSync(bytes, { level: 9 });
+
+function concatenate(chunks: readonly Uint8Array[]): Uint8Array {
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The lists of every series with a vector, ranked on `vectors` (the ones the page ships, so a
+ * list ranks as the page's full path would), and every movie's record.
+ */
+export function buildRankingFiles(catalog: Pick<Catalog, "movies" | "series">, vectors: RankingVectors, options: { depth?: number; log?: (line: string) => void } = {}): RankingFiles {
+  const depth = options.depth ?? SIGNAL_LIST_DEPTH;
+  const log = options.log ?? (() => undefined);
+  const movies: RankableMovie[] = catalog.movies.map((m) => ({ ...m, year: yearOf(m.release_date) }));
+  const context = createRankingContext(movies, vectors);
+  const movieIds = catalog.movies.map((m) => m.id);
+  const withVectors = catalog.series.filter((s) => rowOf(vectors.series, s.id) >= 0);
+  const chunks: Uint8Array[] = [];
+  const series: RankingIndex["series"] = [];
+  let offset = 0;
+  const started = performance.now();
+  withVectors.forEach((s, i) => {
+    const rankable: RankableSeries = { ...s, year: yearOf(s.first_air_date) };
+    const chunk = deflate(encodeSignalLists(buildSignalLists(context, rankable, depth), movieIds));
+    series.push([s.id, offset, chunk.length]);
+    chunks.push(chunk);
+    offset += chunk.length;
+    if ((i + 1) % 100 === 0 || i + 1 === withVectors.length) log(`site: signal lists for ${i + 1} of ${withVectors.length} series (${Math.round(performance.now() - started)} ms)`);
+  });
+  const frequency = keywordFrequency(buildMetadataIndex(catalog.movies));
+  const records = catalog.movies.map((m) => deflate(JSON.stringify(movieRecord(m, frequency))));
+  return {
+    index: { version: 1, depth, series, records: records.map((r) => r.length) },
+    signals: concatenate(chunks),
+    records: concatenate(records),
+  };
+}
