@@ -249,7 +249,8 @@ export function decodeSignalLists(bytes: Uint8Array, movieIds: ArrayLike<number>
     at = align(at, width);
     const end = at + count * width;
     if (end > bytes.byteLength) throw new SignalListError(`signal list chunk of series ${header.seriesId} is cut short; rebuild the site`);
-    const slice = bytes.slice(at, end).buffer;
+    // A plain Uint8Array's slice copies (a Node Buffer's would share its pool).
+    const slice = new Uint8Array(bytes.buffer, bytes.byteOffset + at, end - at).slice().buffer;
     at = end;
     return slice;
   };

@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { catalogDir } from "../loaders/shared/config.ts";
 import { dataFingerprint } from "../loaders/site/build-hooks.ts";
 import { compressSite, summarise } from "./compress-site.ts";
+import { addPreloadLinks } from "./preload-data.ts";
 import { closeOnSignals, startServer } from "./serve.ts";
 import { BUILD_STAMP } from "./stamp-build.ts";
 
@@ -91,6 +92,7 @@ async function main() {
     console.log("The site in dist/ is up to date.");
     // npm run build compresses as its last step; a dist/ built before that step existed, or
     // a build stopped before it, gets its .br/.gz siblings here (files already done are skipped).
+    addPreloadLinks(dist);
     const compressed = await compressSite(dist, { log: () => undefined });
     if (compressed.bytes > 0) console.log(summarise(compressed));
   }

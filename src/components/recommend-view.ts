@@ -4,7 +4,6 @@
 // results in one pass (the benchmark's input-change figure), and a late answer for an
 // older input never overwrites a newer one.
 import { card, h } from "./dom.js";
-import { chartText, resultsChart, textAlternative } from "./charts.js";
 import type { ControlsElement } from "./controls.js";
 import { quickStart } from "./quick-start.js";
 import { computeRecommendation, needsRanking, type Recommendation } from "./recommend.js";
@@ -96,17 +95,27 @@ export function recommendView(options: RecommendViewOptions): HTMLElement {
     if (changedByVisitor) announce(resultsAnnouncement(outcome.rec, chosen), "results");
     changedByVisitor = false;
     const points = outcome.rec.points;
+    if (!points.length) chart.replaceChildren();
+    else drawChart(points, () => run === latest).catch(() => chart.replaceChildren(h("p", { class: "result-note" }, "The chart could not be loaded. Reload the page to try again.")));
+  }
+
+  // Plot, and d3 with it, is most of the page's JavaScript: it loads after the first results,
+  // for the chart below them, instead of delaying every first view.
+  let charts: Promise<typeof import("./charts.js")> | null = null;
+  async function drawChart(points: Recommendation["points"], isCurrent: () => boolean) {
+    charts ??= import("./charts.js");
+    const { chartText, resultsChart, textAlternative } = await charts.catch((error) => {
+      charts = null;
+      throw error;
+    });
+    if (!isCurrent()) return;
     chart.replaceChildren(
-      ...(points.length
-        ? [
-            card(
-              "How the candidates compare",
-              "Story similarity against popularity; stars are the movies shown above",
-              options.resize((width) => resultsChart(points, { width })),
-              textAlternative(chartText.results(points)),
-            ),
-          ]
-        : []),
+      card(
+        "How the candidates compare",
+        "Story similarity against popularity; stars are the movies shown above",
+        options.resize((width) => resultsChart(points, { width })),
+        textAlternative(chartText.results(points)),
+      ),
     );
   }
 

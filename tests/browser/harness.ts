@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { compressSite, type CompressReport } from "../../scripts/compress-site.ts";
+import { addPreloadLinks } from "../../scripts/preload-data.ts";
 import { startServer, type RunningServer, type ServedResponse } from "../../scripts/serve.ts";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -105,6 +106,8 @@ export async function buildSite(options: BuildOptions): Promise<BuiltSite> {
     const dist = path.join(work, "dist");
     if (!existsSync(path.join(dist, "index.html"))) throw new Error(`site build produced no index.html:\n${stdout}\n${stderr}`);
     const buildMs = performance.now() - started;
+    // npm run build's postbuild steps: the preload links, then the .br/.gz siblings.
+    addPreloadLinks(dist);
     const compressed = options.compress === false ? undefined : await compressSite(dist, { log: (line) => options.log?.(line) });
     return { dist, work, buildMs, compressed, cleanup };
   } catch (error) {

@@ -158,9 +158,12 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
       expect(fetched(/\/movies\.[0-9a-f]{8}\.arrow$/)).toHaveLength(1);
       expect(fetched(/\/picks\.[0-9a-f]{8}\.arrow$/)).toHaveLength(1);
       expect(fetched(/movie-texts|vectors|duckdb/)).toEqual([]);
-      // The picks are drawn from picks.arrow before the catalogue files are asked for.
-      const order = harness.served.map((r) => r.path);
-      expect(order.findIndex((p) => /\/picks\./.test(p))).toBeLessThan(order.findIndex((p) => /\/movies\./.test(p)));
+      // The HTML asks for the first-view data at once (scripts/preload-data.ts): the movies,
+      // the series and the ranking index, never the heavy files.
+      const preloaded = await page.$$eval("link[rel=preload][as=fetch]", (links) => links.map((l) => new URL((l as HTMLLinkElement).href).pathname.split("/").pop()!.replace(/\.[0-9a-f]{8}\./, ".")));
+      expect(preloaded.sort()).toEqual(["movies.arrow", "ranking-index.json", "series.arrow"]);
+      // Each preloaded file was fetched once: the page's own fetch() reused the preload.
+      expect(fetched(/\/series\.[0-9a-f]{8}\.arrow$/)).toHaveLength(1);
 
       const [first] = await resultIds(page);
       const card = page.locator(`[data-movie-id="${first}"]`);
@@ -208,6 +211,13 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
       await page.waitForLoadState("networkidle");
       await expect.poll(() => harness.served.filter((r) => /\/movie-texts\./.test(r.path)).length).toBe(1);
       expect(harness.served.filter((r) => /vectors/.test(r.path))).toEqual([]);
+
+      // A repeat visit takes the lists and records from the page's range store (range-cache.ts), not the server.
+      harness.served.length = 0;
+      await page.reload();
+      await page.waitForSelector("section[data-results][data-kind='ranked'][data-ranking='lists']");
+      expect(await resultIds(page)).toEqual(ids);
+      expect(harness.served.filter((r) => /series-signals|movie-records/.test(r.path))).toEqual([]);
       expect(problems).toEqual({ errors: [], external: [] });
     } finally {
       await context.close();

@@ -1,0 +1,50 @@
+// Byte ranges of the ranking files (site-data.ts), kept in the browser's Cache Storage.
+// The HTTP cache is no help here: Chrome serialises requests for one URL behind its cache
+// entry (26 card records took 1.1 s at 40 ms a round trip, one after the other), and for a
+// repeat visit it fetched the whole 9.6 MB file instead of serving the cached ranges. So the
+// ranges bypass the HTTP cache (no-store: they run in parallel) and this store answers a repeat
+// visit. The files' names carry their content hash, so an entry never goes stale; entries of
+// files this build no longer ships are deleted once the page is idle.
+const STORE = "marquee-ranges-v1";
+
+function store(): Promise<Cache | null> {
+  // Absent outside secure contexts (plain http on a non-local host) and in some private modes.
+  if (typeof caches === "undefined") return Promise.resolve(null);
+  return caches.open(STORE).catch(() => null);
+}
+
+let opened: Promise<Cache | null> | null = null;
+
+/** The key of one range: the file's URL with the range as its query. */
+function keyOf(url: string, start: number, end: number): string {
+  const key = new URL(url, location.href);
+  key.searchParams.set("bytes", `${start}-${end}`);
+  return key.href;
+}
+
+/** Bytes [start, end) of `url`: from the store, else by `fetchRange`, then kept. */
+export async function cachedRange(url: string, start: number, end: number, fetchRange: (url: string, start: number, end: number) => Promise<Uint8Array>): Promise<Uint8Array> {
+  opened ??= store();
+  const cache = await opened;
+  if (!cache) return fetchRange(url, start, end);
+  const key = keyOf(url, start, end);
+  const hit = await cache.match(key).catch(() => undefined);
+  if (hit) {
+    const bytes = new Uint8Array(await hit.arrayBuffer());
+    if (bytes.length === end - start) return bytes;
+  }
+  const bytes = await fetchRange(url, start, end);
+  void cache.put(key, new Response(bytes.slice())).catch(() => undefined);
+  return bytes;
+}
+
+/** Deletes the stored ranges of files other than `current` (earlier builds' ranking files). */
+export async function pruneRanges(current: readonly string[]): Promise<void> {
+  opened ??= store();
+  const cache = await opened;
+  if (!cache) return;
+  const keep = new Set(current.map((url) => new URL(url, location.href).pathname));
+  for (const request of await cache.keys()) {
+    if (!keep.has(new URL(request.url).pathname)) await cache.delete(request);
+  }
+}
