@@ -9,7 +9,7 @@ import { quickStart } from "./quick-start.js";
 import { computeRecommendation, needsRanking, type Recommendation } from "./recommend.js";
 import { announce, liveRegion } from "./live-region.js";
 import { resultsAnnouncement, resultsView } from "./results.js";
-import type { LoadedSiteData } from "./site-data.js";
+import type { LoadedSiteData, SiteSeries } from "./site-data.js";
 import type { RecommendState } from "./lib.bundle.js";
 import { MORE_LIKE_THIS_EVENT } from "./card-actions.js";
 import { fanFeedback, fanStore } from "./fan-state.js";
@@ -30,6 +30,15 @@ export interface RecommendViewOptions {
   movie?: number;
   /** Regions the catalogue has watch providers for (meta.json); none hides the feature. */
   providerRegions?: string[];
+  /** Called once the page is idle after results were shown (the page keeps them for a repeat visit, results-snapshot.ts). */
+  onShown?: (rec: Recommendation, series: SiteSeries[], shapedBy: { likes: string[]; dislikes: string[] }) => void;
+}
+
+/** Runs `work` when the page is idle (soon, where there is no requestIdleCallback). */
+function idle(work: () => void): void {
+  const request = (globalThis as { requestIdleCallback?: (run: () => void) => void }).requestIdleCallback;
+  if (request) request(work);
+  else setTimeout(work, 200);
 }
 
 export function recommendView(options: RecommendViewOptions): HTMLElement {
@@ -81,14 +90,21 @@ export function recommendView(options: RecommendViewOptions): HTMLElement {
       refresh();
     };
     const named = (ids: number[]) => ids.map(titleOf).filter((t): t is string => t !== null);
+    const shapedBy = { likes: named(marks.likes), dislikes: named(marks.dislikes) };
     results.replaceChildren(
       resultsView(outcome.rec, {
         series: chosen,
         elapsedMs: outcome.elapsedMs,
         ...(startTitle ? { movie: { title: startTitle, leave } } : {}),
-        shapedBy: { likes: named(marks.likes), dislikes: named(marks.dislikes) },
+        shapedBy,
       }),
     );
+    if (options.onShown && !startTitle) {
+      const shown = outcome.rec;
+      idle(() => {
+        if (run === latest) options.onShown!(shown, chosen, shapedBy);
+      });
+    }
     if (outcome.ranking) results.querySelector<HTMLElement>("section[data-results]")?.setAttribute("data-ranking", outcome.ranking);
     options.live?.(outcome.rec, state, results, () => run === latest);
     if (focusWasInStart && !start.contains(document.activeElement)) focusResults();
@@ -147,7 +163,6 @@ export function recommendView(options: RecommendViewOptions): HTMLElement {
   function afterFirstResults(ranked: boolean) {
     if (idleStarted) return;
     idleStarted = true;
-    const idle = (globalThis as { requestIdleCallback?: (run: () => void) => void }).requestIdleCallback ?? ((run: () => void) => setTimeout(run, 200));
     idle(() => {
       void data.loadPicks().catch(() => undefined);
       if (ranked) void data.texts().catch(() => undefined);

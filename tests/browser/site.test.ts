@@ -212,12 +212,33 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
       await expect.poll(() => harness.served.filter((r) => /\/movie-texts\./.test(r.path)).length).toBe(1);
       expect(harness.served.filter((r) => /vectors/.test(r.path))).toEqual([]);
 
-      // A repeat visit takes the lists and records from the page's range store (range-cache.ts), not the server.
+      // A repeat visit first shows the results this browser kept for the address (results-snapshot.ts),
+      // then ranks again, taking the lists and records from its range store (range-cache.ts), not the server.
+      await page.addInitScript(() => {
+        const w = window as unknown as { __first?: { snapshot: boolean; ids: string[] } };
+        new MutationObserver(() => {
+          const section = document.querySelector<HTMLElement>("section[data-results]");
+          if (!section || w.__first) return;
+          w.__first = { snapshot: "snapshot" in section.dataset, ids: [...section.querySelectorAll("[data-movie-id]")].map((c) => c.getAttribute("data-movie-id")!) };
+        }).observe(document, { childList: true, subtree: true });
+      });
+      const firstShown = () => page.evaluate(() => (window as unknown as { __first?: { snapshot: boolean; ids: string[] } }).__first);
       harness.served.length = 0;
+      // Once the chart (and Plot with it) is in, so the reload cuts no request short.
+      await page.waitForSelector(".chart-slot svg");
       await page.reload();
       await page.waitForSelector("section[data-results][data-kind='ranked'][data-ranking='lists']");
       expect(await resultIds(page)).toEqual(ids);
+      expect(await firstShown()).toEqual({ snapshot: true, ids: ids.map(String) });
+      expect(await page.$$("section[data-results]")).toHaveLength(1);
       expect(harness.served.filter((r) => /series-signals|movie-records/.test(r.path))).toEqual([]);
+      // Other marks make other results: no snapshot is shown for them.
+      await page.evaluate(() => localStorage.setItem("marquee:fans:v1", JSON.stringify({ seen: [9001] })));
+      await page.waitForSelector(".chart-slot svg");
+      await page.waitForLoadState("networkidle");
+      await page.reload();
+      await page.waitForSelector("section[data-results][data-ranking='lists']");
+      expect((await firstShown())?.snapshot).toBe(false);
       expect(problems).toEqual({ errors: [], external: [] });
     } finally {
       await context.close();
