@@ -3,12 +3,7 @@
 // that check the round trip.
 import { DataType, DateUnit, makeVector, tableFromIPC, type Table } from "apache-arrow";
 import {
-  RECORD_FIELDS,
-  decodeSignalLists,
   keywordFrequencyOf,
-  parseMovieRecord,
-  recordOffsets,
-  recordRanges,
   PICK_CARD_COLUMNS,
   PICK_COLUMNS,
   SITE_MOVIE_COLUMNS,
@@ -21,6 +16,8 @@ import {
   SITE_VECTOR_METADATA,
 } from "./lib.bundle.js";
 import { cachedRange, pruneRanges } from "./range-cache.js";
+import { fetchRange, readRankingFiles, type RankingIndex } from "./ranking-files.js";
+
 import type { Int8VectorSet, Movie, MovieMetadata, PickRow, Series, SeriesMetadata, SeriesSignalLists } from "./lib.bundle.js";
 
 /**
@@ -398,38 +395,6 @@ export interface SiteDataUrls {
   records?: string;
 }
 
-/** ranking-index.json as loaders/site/ranking-files.ts writes it. */
-interface RankingIndex {
-  version: number;
-  depth: number;
-  series: [id: number, offset: number, length: number][];
-  records: number[];
-}
-
-/**
- * Bytes [start, end) of a file, by a Range request. A server that ignores Range answers 200
- * with the whole file: the range is cut from it, so the page still works, only heavier.
- */
-export async function fetchRange(url: string, start: number, end: number): Promise<Uint8Array> {
-  // no-store: the HTTP cache would serialise the ranges of one file (range-cache.ts keeps them instead).
-  const response = await fetch(url, { headers: { Range: `bytes=${start}-${end - 1}` }, cache: "no-store" });
-  if (response.status === 206) {
-    const from = /^bytes (\d+)-/.exec(response.headers.get("Content-Range") ?? "");
-    if (!from || Number(from[1]) !== start) throw new SiteDataLoadError(`${url} answered bytes ${response.headers.get("Content-Range")} for ${start}-${end - 1}`);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.length !== end - start) throw new SiteDataLoadError(`${url} sent ${bytes.length} bytes for a range of ${end - start}`);
-    return bytes;
-  }
-  if (!response.ok) throw new SiteDataLoadError(`could not load ${url}: HTTP ${response.status}`);
-  return new Uint8Array(await response.arrayBuffer()).subarray(start, end);
-}
-
-/** Inflates one deflate-raw member (the ranking files deflate each series and movie on its own). */
-export async function inflate(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
 /** What live ranking needs beyond the first view: the story vectors (the texts are in the movies by then). */
 export interface SiteRankingData {
   vectors: SiteVectors | null;
@@ -505,61 +470,8 @@ export function assembleSiteData(parts: SiteDataParts): LoadedSiteData {
   });
   if (!(typeof parts.picks === "function")) for (const [id, list] of decodePicks(parts.picks)) picks.set(id, list);
 
-  // The ranking files: their index once, each series' lists once, each movie's record once.
-  const index = once(async (): Promise<RankingIndex | null> => {
-    const value = parts.rankingIndex ? ((await parts.rankingIndex()) as RankingIndex | null) : null;
-    if (!value) return null;
-    if (value.version !== 1 || !Array.isArray(value.series) || !Array.isArray(value.records) || value.records.length !== movies.length) {
-      throw new SiteDataLoadError(`the ranking index does not describe these ${movies.length} movies; rebuild the site (npm run build)`);
-    }
-    return value;
-  });
-  const movieIds = Int32Array.from(movies, (m) => m.id);
-  const chunks = new Map<number, Promise<SeriesSignalLists | undefined | null>>();
-  const signalLists = (seriesId: number) => {
-    let pending = chunks.get(seriesId);
-    if (!pending) {
-      pending = (async () => {
-        const found = await index();
-        if (!found || !parts.signalBytes) return null;
-        const entry = found.series.find(([id]) => id === seriesId);
-        if (!entry) return undefined;
-        const [, offset, length] = entry;
-        return decodeSignalLists(await inflate(await parts.signalBytes(offset, offset + length)), movieIds);
-      })();
-      // A failed fetch is tried again on the next call.
-      pending.catch(() => chunks.delete(seriesId));
-      chunks.set(seriesId, pending);
-    }
-    return pending;
-  };
-  const rowById = new Map(movies.map((m, row) => [m.id, row]));
-  const recorded = new Set<number>();
-  const keywordCounts = new Map<string, number>();
-  let offsets: Float64Array | null = null;
-  const movieTexts = async (ids: readonly number[]) => {
-    if (textsDone) return;
-    const found = await index();
-    if (!found || !parts.recordBytes) return texts();
-    offsets ??= recordOffsets(found.records);
-    const rows = ids.map((id) => rowById.get(id)).filter((row): row is number => row !== undefined && !recorded.has(row));
-    await Promise.all(
-      recordRanges(rows, offsets).map(async (range) => {
-        const bytes = await parts.recordBytes!(range.start, range.end);
-        await Promise.all(
-          range.rows.map(async (row) => {
-            const from = offsets![row] - range.start;
-            const text = new TextDecoder().decode(await inflate(bytes.subarray(from, from + found.records[row])));
-            const record = parseMovieRecord(text, movies[row].id);
-            const movie = movies[row] as unknown as Record<string, unknown>;
-            for (const field of RECORD_FIELDS) movie[field] = record[field];
-            record.keywords.forEach((keyword, i) => keywordCounts.set(keyword, record.keyword_df[i]));
-            recorded.add(row);
-          }),
-        );
-      }),
-    );
-  };
+  // The ranking files (ranking-files.ts): their index once, each series' lists once, each movie's record once.
+  const rankingFiles = readRankingFiles({ movies, index: parts.rankingIndex, signalBytes: parts.signalBytes, recordBytes: parts.recordBytes, texts: () => (textsDone ? undefined : texts()) });
   let fullFrequency: ((keyword: string) => number) | null = null;
   return {
     movies,
@@ -572,11 +484,11 @@ export function assembleSiteData(parts: SiteDataParts): LoadedSiteData {
       const [, decoded] = await Promise.all([texts(), vectors()]);
       return { vectors: decoded };
     }),
-    signalLists,
-    movieTexts,
+    signalLists: rankingFiles.signalLists,
+    movieTexts: (ids) => (textsDone ? Promise.resolve() : rankingFiles.movieTexts(ids)),
     keywordFrequency: (keyword) => {
       if (textsDone) return (fullFrequency ??= keywordFrequencyOf(movies))(keyword);
-      return keywordCounts.get(keyword) ?? 1;
+      return rankingFiles.keywordFrequency(keyword);
     },
     loadPicks,
   };

@@ -123,6 +123,23 @@ describe("the page's ranking", () => {
     });
   }
 
+  it("refuses a ranking index of another catalogue by name, and ranks a build without one from the full data", async () => {
+    const other = site.assembleSiteData({
+      movies: moviesToArrow(catalog.movies),
+      series: seriesToArrow(catalog.series),
+      picks: picksToArrow(picks),
+      movieTexts: async () => movieTextsToArrow(catalog.movies),
+      vectors: async () => vectorsToArrow({ movies: quantizeInt8(movieVectors), series: quantizeInt8(seriesVectors) }),
+      rankingIndex: async () => ({ ...rankingFiles.index, records: rankingFiles.index.records.slice(1) }),
+      signalBytes: async (start, end) => rankingFiles.signals.slice(start, end),
+    });
+    await expect(other.signalLists(8001)).rejects.toThrow(/ranking index does not describe these \d+ movies; rebuild the site/);
+    const { data: plain } = siteData();
+    expect(await plain.signalLists(8001)).toBeNull();
+    const outcome = await recommend.computeRecommendation(plain, { seriesIds: [8001, 8002], filters: { ageAppropriateOnly: true } });
+    expect(outcome.ranking).toBe("full");
+  });
+
   it("ranks from the full data when the lists cannot: a liked movie reshapes the query", async () => {
     const { data: fresh, fetched } = siteData({ lists: true });
     const state = { seriesIds: [8001, 8002], filters: { ageAppropriateOnly: true } };

@@ -1,0 +1,135 @@
+// The page's side of the ranking files (loaders/site/ranking-files.ts): the index, each
+// chosen series' signal lists and each shown movie's record, fetched by byte range and each
+// fetched once. site-data.ts hands the results to the rest of the page.
+import { RECORD_FIELDS, decodeSignalLists, parseMovieRecord, recordOffsets, recordRanges } from "./lib.bundle.js";
+import type { SeriesSignalLists } from "./lib.bundle.js";
+
+/** ranking-index.json as loaders/site/ranking-files.ts writes it. */
+export interface RankingIndex {
+  version: number;
+  depth: number;
+  series: [id: number, offset: number, length: number][];
+  records: number[];
+}
+
+export class RankingFilesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RankingFilesError";
+  }
+}
+
+/**
+ * Bytes [start, end) of a file, by a Range request. A server that ignores Range answers 200
+ * with the whole file: the range is cut from it, so the page still works, only heavier.
+ */
+export async function fetchRange(url: string, start: number, end: number): Promise<Uint8Array> {
+  // no-store: the HTTP cache would serialise the ranges of one file (range-cache.ts keeps them instead).
+  const response = await fetch(url, { headers: { Range: `bytes=${start}-${end - 1}` }, cache: "no-store" });
+  if (response.status === 206) {
+    const from = /^bytes (\d+)-/.exec(response.headers.get("Content-Range") ?? "");
+    if (!from || Number(from[1]) !== start) throw new RankingFilesError(`${url} answered bytes ${response.headers.get("Content-Range")} for ${start}-${end - 1}`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length !== end - start) throw new RankingFilesError(`${url} sent ${bytes.length} bytes for a range of ${end - start}`);
+    return bytes;
+  }
+  if (!response.ok) throw new RankingFilesError(`could not load ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer()).subarray(start, end);
+}
+
+/** Inflates one deflate-raw member (the ranking files deflate each series and movie on its own). */
+export async function inflate(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+export interface RankingFilesSource {
+  /** The catalogue's movies in movies.arrow's row order; records fill in their texts in place. */
+  movies: readonly { id: number }[];
+  /** ranking-index.json (null: this build has none). */
+  index?: () => Promise<unknown>;
+  signalBytes?: (start: number, end: number) => Promise<Uint8Array>;
+  recordBytes?: (start: number, end: number) => Promise<Uint8Array>;
+  /** Loads every movie's text at once, for a build without records (undefined once they are in). */
+  texts: () => Promise<void> | undefined;
+}
+
+export interface RankingFiles {
+  /** A series' lists; undefined for a series without a vector; null when this build ships no lists. */
+  signalLists(seriesId: number): Promise<SeriesSignalLists | undefined | null>;
+  /** Fills in these movies' overviews and metadata from their records (each movie once). */
+  movieTexts(ids: readonly number[]): Promise<void>;
+  /** A keyword's catalogue count, from the records read so far (1 when none had it). */
+  keywordFrequency(keyword: string): number;
+}
+
+/** Runs `load` once; a failed load runs again on the next call. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | null = null;
+  return () => {
+    pending ??= load().catch((error) => {
+      pending = null;
+      throw error;
+    });
+    return pending;
+  };
+}
+
+export function readRankingFiles(source: RankingFilesSource): RankingFiles {
+  const { movies } = source;
+  const index = once(async (): Promise<RankingIndex | null> => {
+    const value = source.index ? ((await source.index()) as RankingIndex | null) : null;
+    if (!value) return null;
+    if (value.version !== 1 || !Array.isArray(value.series) || !Array.isArray(value.records) || value.records.length !== movies.length) {
+      throw new RankingFilesError(`the ranking index does not describe these ${movies.length} movies; rebuild the site (npm run build)`);
+    }
+    return value;
+  });
+  const movieIds = Int32Array.from(movies, (m) => m.id);
+  const chunks = new Map<number, Promise<SeriesSignalLists | undefined | null>>();
+  const signalLists = (seriesId: number) => {
+    let pending = chunks.get(seriesId);
+    if (!pending) {
+      pending = (async () => {
+        const found = await index();
+        if (!found || !source.signalBytes) return null;
+        const entry = found.series.find(([id]) => id === seriesId);
+        if (!entry) return undefined;
+        const [, offset, length] = entry;
+        return decodeSignalLists(await inflate(await source.signalBytes(offset, offset + length)), movieIds);
+      })();
+      // A failed fetch is tried again on the next call.
+      pending.catch(() => chunks.delete(seriesId));
+      chunks.set(seriesId, pending);
+    }
+    return pending;
+  };
+  const rowById = new Map(movies.map((m, row) => [m.id, row]));
+  const recorded = new Set<number>();
+  const keywordCounts = new Map<string, number>();
+  let offsets: Float64Array | null = null;
+  const decoder = new TextDecoder();
+  const movieTexts = async (ids: readonly number[]) => {
+    const found = await index();
+    if (!found || !source.recordBytes) return source.texts();
+    const recordBytes = source.recordBytes;
+    const at = (offsets ??= recordOffsets(found.records));
+    const rows = ids.map((id) => rowById.get(id)).filter((row): row is number => row !== undefined && !recorded.has(row));
+    await Promise.all(
+      recordRanges(rows, at).map(async (range) => {
+        const bytes = await recordBytes(range.start, range.end);
+        await Promise.all(
+          range.rows.map(async (row) => {
+            const from = at[row] - range.start;
+            const record = parseMovieRecord(decoder.decode(await inflate(bytes.subarray(from, from + found.records[row]))), movies[row].id);
+            const movie = movies[row] as unknown as Record<string, unknown>;
+            for (const field of RECORD_FIELDS) movie[field] = record[field];
+            record.keywords.forEach((keyword, i) => keywordCounts.set(keyword, record.keyword_df[i]));
+            recorded.add(row);
+          }),
+        );
+      }),
+    );
+  };
+  return { signalLists, movieTexts, keywordFrequency: (keyword) => keywordCounts.get(keyword) ?? 1 };
+}
