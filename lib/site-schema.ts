@@ -25,6 +25,8 @@ export const SITE_FILES = {
   signals: "series-signals.bin",
   /** Each movie's texts, deflated one by one (lib/movie-records.ts), fetched by byte range. */
   records: "movie-records.bin",
+  /** Each series' precomputed picks (picks.arrow's rows), deflated one by one, fetched by byte range. */
+  seriesPicks: "series-picks.bin",
 } as const;
 
 /** Movie columns that live in movie-texts.arrow rather than movies.arrow. */

@@ -3,12 +3,13 @@
 // (lib/movie-records.ts), each deflated on its own and laid end to end, so the page fetches
 // exactly the series chosen and the cards shown by byte ranges; plus the index of both.
 import { deflateRawSync } from "node:zlib";
-import type { Catalog, Movie } from "../../lib/catalog.ts";
+import type { Catalog, Movie, Series } from "../../lib/catalog.ts";
 import { buildMetadataIndex, keywordFrequency } from "../../lib/metadata-links.ts";
 import type { MovieRecord } from "../../lib/movie-records.ts";
 import { createRankingContext, type RankableMovie, type RankableSeries, type RankingVectors } from "../../lib/pipeline.ts";
 import { SIGNAL_LIST_DEPTH, buildSignalLists, encodeSignalLists } from "../../lib/signal-lists.ts";
 import { rowOf } from "../../lib/vectors.ts";
+import { picksToArrow, type PickRow } from "./arrow.ts";
 
 /** ranking-index.json: where each series' lists and each movie's record sit in their files. */
 export interface RankingIndex {
@@ -19,12 +20,15 @@ export interface RankingIndex {
   series: [number, number, number][];
   /** Byte length of each movie's record in movie-records.bin, in movies.arrow's row order. */
   records: number[];
+  /** [series id, byte offset, byte length] in series-picks.bin: each series' precomputed picks as picks.arrow rows. */
+  picks: [number, number, number][];
 }
 
 export interface RankingFiles {
   index: RankingIndex;
   signals: Uint8Array;
   records: Uint8Array;
+  picks: Uint8Array;
 }
 
 const yearOf = (date: string | null) => (date ? Number(date.slice(0, 4)) : null);
@@ -56,7 +60,11 @@ function concatenate(chunks: readonly Uint8Array[]): Uint8Array {
  * The lists of every series with a vector, ranked on `vectors` (the ones the page ships, so a
  * list ranks as the page's full path would), and every movie's record.
  */
-export function buildRankingFiles(catalog: Pick<Catalog, "movies" | "series">, vectors: RankingVectors, options: { depth?: number; log?: (line: string) => void } = {}): RankingFiles {
+export function buildRankingFiles(
+  catalog: Pick<Catalog, "movies" | "series">,
+  vectors: RankingVectors,
+  options: { depth?: number; log?: (line: string) => void; picks?: readonly PickRow[] } = {},
+): RankingFiles {
   const depth = options.depth ?? SIGNAL_LIST_DEPTH;
   const log = options.log ?? (() => undefined);
   const movies: RankableMovie[] = catalog.movies.map((m) => ({ ...m, year: yearOf(m.release_date) }));
@@ -77,9 +85,27 @@ export function buildRankingFiles(catalog: Pick<Catalog, "movies" | "series">, v
   });
   const frequency = keywordFrequency(buildMetadataIndex(catalog.movies));
   const records = catalog.movies.map((m) => deflate(JSON.stringify(movieRecord(m, frequency))));
+  // One series' picks as their own small Arrow stream (picks.arrow's rows with their cards):
+  // a link to one series shows them after a few KB instead of every series' picks.
+  const bySeries = new Map<number, PickRow[]>();
+  for (const row of options.picks ?? []) bySeries.set(row.series_id, [...(bySeries.get(row.series_id) ?? []), row]);
+  const pickChunks: Uint8Array[] = [];
+  const picks: RankingIndex["picks"] = [];
+  let pickOffset = 0;
+  const movieById = new Map(catalog.movies.map((m) => [m.id, m]));
+  const seriesById = new Map(catalog.series.map((s) => [s.id, s]));
+  for (const [seriesId, rows] of [...bySeries].sort((a, b) => a[0] - b[0])) {
+    // picksToArrow looks the cards up in the catalogue it is given: just this series' movies.
+    const cards = { movies: rows.map((r) => movieById.get(r.movie_id)).filter((m): m is Movie => m !== undefined), series: [seriesById.get(seriesId)].filter((x): x is Series => x !== undefined) };
+    const chunk = deflate(picksToArrow(rows, cards));
+    picks.push([seriesId, pickOffset, chunk.length]);
+    pickChunks.push(chunk);
+    pickOffset += chunk.length;
+  }
   return {
-    index: { version: 1, depth, series, records: records.map((r) => r.length) },
+    index: { version: 1, depth, series, records: records.map((r) => r.length), picks },
     signals: concatenate(chunks),
     records: concatenate(records),
+    picks: concatenate(pickChunks),
   };
 }

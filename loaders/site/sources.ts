@@ -99,7 +99,7 @@ async function siteVectors({ dir, catalog }: SiteCatalog, options: SiteArchiveOp
 
 /**
  * The archive members: movies.arrow, movie-texts.arrow, series.arrow, vectors.arrow, picks.arrow,
- * meta.json, and the ranking files (ranking-index.json, series-signals.bin, movie-records.bin).
+ * meta.json, and the ranking files (ranking-index.json, series-signals.bin, movie-records.bin, series-picks.bin).
  */
 export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promise<Uint8Array> {
   const log = options.log ?? stderr;
@@ -114,7 +114,7 @@ export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promis
     log(`site: shipping vectors for the ${movieVectors.ids.length} most popular of ${catalog.movies.length} movies (MARQUEE_SITE_VECTOR_LIMIT)`);
   }
   const picks = await (options.picks ?? precomputedPicks)(source, vectors, log);
-  const ranking = buildRankingFiles(catalog, { movies: movieVectors, series: seriesVectors }, { log });
+  const ranking = buildRankingFiles(catalog, { movies: movieVectors, series: seriesVectors }, { log, picks });
   const meta: SiteMeta = {
     catalog: catalog.meta,
     embedder: { id: vectors.embedderId, dims: vectors.movies.dims },
@@ -132,5 +132,6 @@ export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promis
     { name: SITE_FILES.rankingIndex, bytes: JSON.stringify(ranking.index) },
     { name: SITE_FILES.signals, bytes: ranking.signals },
     { name: SITE_FILES.records, bytes: ranking.records },
+    { name: SITE_FILES.seriesPicks, bytes: ranking.picks },
   ]);
 }

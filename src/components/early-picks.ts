@@ -3,10 +3,12 @@
 // PICK_CARD_COLUMNS) while the catalogue files are still on their way. The full view
 // (recommend-view.ts) replaces it with the same picks once the page has its data.
 import { h } from "./dom.js";
-import { decodePickCards, decodePicks } from "./site-data.js";
+import { decodePickCards, decodePicks, fetchBytes } from "./site-data.js";
 import { picksRecommendation } from "./recommend.js";
 import { resultsView } from "./results.js";
 import { DEFAULT_FILTERS, FAVOURITE_PARAM } from "./lib.bundle.js";
+import { cachedRange } from "./range-cache.js";
+import { fetchRange, fetchSeriesPicks } from "./ranking-files.js";
 import type { SiteSeries } from "./site-data.js";
 
 /**
@@ -21,16 +23,39 @@ export function picksOnlySeries(search: string): number | null {
   return Number.isInteger(id) ? id : null;
 }
 
+export interface FirstPicksUrls {
+  /** picks.arrow: every series' picks. */
+  picks: string;
+  /** ranking-index.json and series-picks.bin: one series' picks by a byte range. */
+  rankingIndex: string;
+  seriesPicks: string;
+}
+
+/**
+ * The picks the first view needs: for a link to one series, that series' own chunk of
+ * series-picks.bin (a few KB; `partial`: picks.arrow still to load), else, or for a build
+ * without chunks, picks.arrow.
+ */
+export async function firstPicks(search: string, urls: FirstPicksUrls): Promise<{ bytes: Uint8Array; partial: boolean }> {
+  const seriesId = picksOnlySeries(search);
+  if (seriesId !== null) {
+    const chunk = await fetchSeriesPicks(urls.rankingIndex, urls.seriesPicks, seriesId, (url, start, end) => cachedRange(url, start, end, fetchRange)).catch(() => null);
+    if (chunk) return { bytes: chunk, partial: true };
+  }
+  return { bytes: await fetchBytes(urls.picks), partial: false };
+}
+
 /**
  * The picks' results block for the address, or null when the address is not one series'
  * default picks, the file carries no cards, or it fails to load (the full view then shows
  * whatever applies, with its own error messages).
  */
-export async function earlyPicksView(search: string, picksBytes: Promise<Uint8Array>): Promise<HTMLElement | null> {
+export async function earlyPicksView(search: string, picksBytes: Promise<Uint8Array | null>): Promise<HTMLElement | null> {
   const seriesId = picksOnlySeries(search);
   if (seriesId === null) return null;
   try {
     const bytes = await picksBytes;
+    if (!bytes) return null;
     const cards = decodePickCards(bytes);
     const series = cards?.series.get(seriesId);
     if (!cards || !series) return null;

@@ -10,6 +10,7 @@ export interface RankingIndex {
   depth: number;
   series: [id: number, offset: number, length: number][];
   records: number[];
+  picks?: [id: number, offset: number, length: number][];
 }
 
 export class RankingFilesError extends Error {
@@ -41,6 +42,39 @@ export async function fetchRange(url: string, start: number, end: number): Promi
 export async function inflate(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+const jsonFiles = new Map<string, Promise<unknown>>();
+
+/**
+ * A JSON file, fetched once per page (the early picks and the data share the ranking index);
+ * null when the server has none (a build from before it existed). A failure is retried next time.
+ */
+export function fetchJsonOnce(url: string): Promise<unknown> {
+  let pending = jsonFiles.get(url);
+  if (!pending) {
+    pending = (async () => {
+      const response = await fetch(url);
+      if (response.status === 404) return null;
+      if (!response.ok) throw new RankingFilesError(`could not load ${url}: HTTP ${response.status}`);
+      return response.json();
+    })();
+    pending.catch(() => jsonFiles.delete(url));
+    jsonFiles.set(url, pending);
+  }
+  return pending;
+}
+
+/**
+ * One series' precomputed picks as picks.arrow rows (its series-picks.bin chunk), or null when
+ * the build has none for it (or no such file): the caller then reads picks.arrow.
+ */
+export async function fetchSeriesPicks(indexUrl: string, picksUrl: string, seriesId: number, range: (url: string, start: number, end: number) => Promise<Uint8Array> = fetchRange): Promise<Uint8Array | null> {
+  const index = (await fetchJsonOnce(indexUrl)) as Partial<RankingIndex> | null;
+  const entry = index?.picks?.find(([id]) => id === seriesId);
+  if (!entry) return null;
+  const [, offset, length] = entry;
+  return inflate(await range(picksUrl, offset, offset + length));
 }
 
 export interface RankingFilesSource {

@@ -16,7 +16,7 @@ import {
   SITE_VECTOR_METADATA,
 } from "./lib.bundle.js";
 import { cachedRange, pruneRanges } from "./range-cache.js";
-import { fetchRange, readRankingFiles, type RankingIndex } from "./ranking-files.js";
+import { fetchJsonOnce, fetchRange, readRankingFiles, type RankingIndex } from "./ranking-files.js";
 
 import type { Int8VectorSet, Movie, MovieMetadata, PickRow, Series, SeriesMetadata, SeriesSignalLists } from "./lib.bundle.js";
 
@@ -440,6 +440,8 @@ export interface SiteDataParts {
   series: Uint8Array;
   /** picks.arrow's bytes, or a call that fetches them later (loadPicks()). */
   picks: Uint8Array | (() => Promise<Uint8Array>);
+  /** One series' picks (its series-picks.bin chunk) while picks.arrow waits for loadPicks(). */
+  earlyPicks?: Uint8Array;
   /** ranking-index.json, when the build has one (null: it has none). */
   rankingIndex?: () => Promise<unknown>;
   /** A byte range of series-signals.bin / movie-records.bin. */
@@ -463,12 +465,14 @@ export function assembleSiteData(parts: SiteDataParts): LoadedSiteData {
   });
   const vectors = once(async () => decodeVectors(await parts.vectors()));
   const picks = new Map<number, SitePick[]>();
+  let allPicks = typeof parts.picks !== "function";
   const loadPicks = once(async () => {
-    if (picks.size) return;
-    const bytes = typeof parts.picks === "function" ? await parts.picks() : parts.picks;
-    for (const [id, list] of decodePicks(bytes)) picks.set(id, list);
+    if (allPicks || typeof parts.picks !== "function") return;
+    for (const [id, list] of decodePicks(await parts.picks())) picks.set(id, list);
+    allPicks = true;
   });
-  if (!(typeof parts.picks === "function")) for (const [id, list] of decodePicks(parts.picks)) picks.set(id, list);
+  if (typeof parts.picks !== "function") for (const [id, list] of decodePicks(parts.picks)) picks.set(id, list);
+  if (parts.earlyPicks) for (const [id, list] of decodePicks(parts.earlyPicks)) picks.set(id, list);
 
   // The ranking files (ranking-files.ts): their index once, each series' lists once, each movie's record once.
   const rankingFiles = readRankingFiles({ movies, index: parts.rankingIndex, signalBytes: parts.signalBytes, recordBytes: parts.recordBytes, texts: () => (textsDone ? undefined : texts()) });
@@ -512,7 +516,9 @@ export interface LoadOptions {
   /** Fetch these series' signal lists at once (a link that ranks live), and leave picks.arrow for loadPicks(). */
   prefetchSeries?: readonly number[];
   /** picks.arrow's bytes when the page already fetches them (early-picks.ts), instead of urls.picks. */
-  picks?: Promise<Uint8Array>;
+  picks?: Promise<Uint8Array> | Uint8Array;
+  /** `picks` holds one series' picks only (series-picks.bin): picks.arrow then loads with loadPicks(). */
+  picksPartial?: boolean;
 }
 
 /**
@@ -526,10 +532,10 @@ export async function loadSiteData(urls: SiteDataUrls, options: LoadOptions = {}
   const movieTexts = fetcher(urls.movieTexts, early);
   const vectors = fetcher(urls.vectors, early);
   const rankingIndex = urls.rankingIndex;
-  const indexFetch = rankingIndex ? once(() => fetchJson(rankingIndex)) : undefined;
+  const indexFetch = rankingIndex ? () => fetchJsonOnce(rankingIndex) : undefined;
   const signals = urls.signals;
   const records = urls.records;
-  const livePicksLater = options.prefetchSeries !== undefined && options.picks === undefined;
+  const livePicksLater = (options.prefetchSeries !== undefined && options.picks === undefined) || options.picksPartial === true;
   // The chosen series' lists are asked for as soon as the index says where they are, in
   // parallel with the movies; the data hands the started fetches over when it asks.
   const started = new Map<string, Promise<Uint8Array>>();
@@ -559,10 +565,12 @@ export async function loadSiteData(urls: SiteDataUrls, options: LoadOptions = {}
     fetchBytes(urls.series),
     livePicksLater ? Promise.resolve(() => fetchBytes(urls.picks)) : (options.picks ?? fetchBytes(urls.picks)),
   ]);
+  const earlyPicks = options.picksPartial ? await options.picks : undefined;
   const data = assembleSiteData({
     movies,
     series,
     picks,
+    earlyPicks,
     movieTexts,
     vectors,
     rankingIndex: indexFetch,
@@ -573,12 +581,4 @@ export async function loadSiteData(urls: SiteDataUrls, options: LoadOptions = {}
   const current = [signals, records].filter((url): url is string => url !== undefined);
   if (current.length) setTimeout(() => void pruneRanges(current).catch(() => undefined), 5000);
   return data;
-}
-
-/** A JSON file, or null when the server has none (a build from before it existed). */
-async function fetchJson(url: string): Promise<unknown> {
-  const response = await fetch(url);
-  if (response.status === 404) return null;
-  if (!response.ok) throw new SiteDataLoadError(`could not load ${url}: HTTP ${response.status}`);
-  return response.json();
 }

@@ -156,7 +156,16 @@ describe.skipIf(unavailable !== null)("the site in a browser", () => {
       const fetched = (pattern: RegExp) => harness.served.filter((r) => pattern.test(r.path));
       expect(harness.served.find((r) => r.path === "/")?.encoding).toBe("br");
       expect(fetched(/\/movies\.[0-9a-f]{8}\.arrow$/)).toHaveLength(1);
-      expect(fetched(/\/picks\.[0-9a-f]{8}\.arrow$/)).toHaveLength(1);
+      // The picks come from the series' own chunk of series-picks.bin, by a byte range, before
+      // picks.arrow (every series' picks), which the page reads once it is idle.
+      const askedFirst: string[] = await page.evaluate(() => {
+        const shown = Number(document.querySelector<HTMLElement>("section[data-results]")!.dataset.renderedAt);
+        return performance.getEntriesByType("resource").filter((e) => e.startTime < shown).map((e) => new URL(e.name).pathname);
+      });
+      expect(askedFirst.filter((p) => /\/series-picks\./.test(p))).toHaveLength(1);
+      expect(askedFirst.filter((p) => /\/picks\.[0-9a-f]{8}\.arrow$/.test(p))).toEqual([]);
+      expect(fetched(/\/series-picks\.[0-9a-f]{8}\.bin$/).map((r) => r.status)).toEqual([206]);
+      await expect.poll(() => fetched(/\/picks\.[0-9a-f]{8}\.arrow$/).length).toBe(1);
       expect(fetched(/movie-texts|vectors|duckdb/)).toEqual([]);
       // The HTML asks for the first-view data at once (scripts/preload-data.ts): the movies,
       // the series and the ranking index, never the heavy files.
