@@ -34,6 +34,13 @@ import type { Filters } from "./filters.ts";
  */
 export const SIGNAL_LIST_DEPTH = 4000;
 
+/**
+ * How deep the second tier reads (series-signals-deep.bin): every movie of a catalogue up to
+ * this size, so the page ranks a filter too narrow for the first tier from 70 KB a series
+ * instead of the vectors and every text; past it, such a filter still needs the full data.
+ */
+export const DEEP_SIGNAL_LIST_DEPTH = 20_000;
+
 /** One retrieval's movies for a series, best first, with the query's cosine to each. */
 export interface RankedList {
   ids: Int32Array;
@@ -90,6 +97,16 @@ export function buildSignalLists(context: RankingContext, series: RankableSeries
     franchise: signals.franchise.map((m) => ({ id: m.id, strength: m.strength, kind: m.kind, sharedNames: m.sharedNames, cosine: signals.cosine(m.id) })),
     overlaps: lexicalScores(context.lexicon, [series.name]),
   };
+}
+
+/**
+ * The lists `depth` deep, cut from deeper ones: a retrieval's best `depth` are the first
+ * `depth` of its best more (each list is in rank order), so the build reads each series once.
+ */
+export function truncateSignalLists(lists: SeriesSignalLists, depth: number): SeriesSignalLists {
+  const cut = (list: RankedList): RankedList =>
+    list.ids.length < depth ? list : { ids: list.ids.slice(0, depth), cosines: list.cosines.slice(0, depth), complete: list.complete && list.ids.length < depth };
+  return { ...lists, dense: cut(lists.dense), lexical: cut(lists.lexical), metadata: cut(lists.metadata) };
 }
 
 /**

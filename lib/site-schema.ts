@@ -23,6 +23,8 @@ export const SITE_FILES = {
   rankingIndex: "ranking-index.json",
   /** Each series' signal lists, deflated one by one (lib/signal-lists.ts), fetched by byte range. */
   signals: "series-signals.bin",
+  /** The same lists read deeper (every movie of a catalogue up to 20,000), for filters too narrow for the first. */
+  deepSignals: "series-signals-deep.bin",
   /** Each movie's texts, deflated one by one (lib/movie-records.ts), fetched by byte range. */
   records: "movie-records.bin",
   /** Each series' precomputed picks (picks.arrow's rows), deflated one by one, fetched by byte range. */

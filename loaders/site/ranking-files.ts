@@ -1,13 +1,14 @@
 // The files that let the Recommend page rank without the story vectors and every movie's
-// texts: each series' signal lists (lib/signal-lists.ts) and each movie's record
-// (lib/movie-records.ts), each deflated on its own and laid end to end, so the page fetches
-// exactly the series chosen and the cards shown by byte ranges; plus the index of both.
+// texts: each series' signal lists (lib/signal-lists.ts) in two tiers (the first 4,000 deep;
+// the deep one for narrow filters), each movie's record (lib/movie-records.ts) and each
+// series' picks, each deflated on its own and laid end to end, so the page fetches exactly
+// the series chosen and the cards shown by byte ranges; plus the index of them all.
 import { deflateRawSync } from "node:zlib";
 import type { Catalog, Movie, Series } from "../../lib/catalog.ts";
 import { buildMetadataIndex, keywordFrequency } from "../../lib/metadata-links.ts";
 import type { MovieRecord } from "../../lib/movie-records.ts";
 import { createRankingContext, type RankableMovie, type RankableSeries, type RankingVectors } from "../../lib/pipeline.ts";
-import { SIGNAL_LIST_DEPTH, buildSignalLists, encodeSignalLists } from "../../lib/signal-lists.ts";
+import { DEEP_SIGNAL_LIST_DEPTH, SIGNAL_LIST_DEPTH, buildSignalLists, encodeSignalLists, truncateSignalLists } from "../../lib/signal-lists.ts";
 import { rowOf } from "../../lib/vectors.ts";
 import { picksToArrow, type PickRow } from "./arrow.ts";
 
@@ -18,6 +19,9 @@ export interface RankingIndex {
   depth: number;
   /** [series id, byte offset, byte length] in series-signals.bin, for every series with a vector. */
   series: [number, number, number][];
+  /** The same in series-signals-deep.bin: the lists DEEP_SIGNAL_LIST_DEPTH deep, for filters the first tier is too short for. */
+  deep: [number, number, number][];
+  deepDepth: number;
   /** Byte length of each movie's record in movie-records.bin, in movies.arrow's row order. */
   records: number[];
   /** [series id, byte offset, byte length] in series-picks.bin: each series' precomputed picks as picks.arrow rows. */
@@ -27,6 +31,7 @@ export interface RankingIndex {
 export interface RankingFiles {
   index: RankingIndex;
   signals: Uint8Array;
+  deepSignals: Uint8Array;
   records: Uint8Array;
   picks: Uint8Array;
 }
@@ -63,24 +68,29 @@ function concatenate(chunks: readonly Uint8Array[]): Uint8Array {
 export function buildRankingFiles(
   catalog: Pick<Catalog, "movies" | "series">,
   vectors: RankingVectors,
-  options: { depth?: number; log?: (line: string) => void; picks?: readonly PickRow[] } = {},
+  options: { depth?: number; deepDepth?: number; log?: (line: string) => void; picks?: readonly PickRow[] } = {},
 ): RankingFiles {
   const depth = options.depth ?? SIGNAL_LIST_DEPTH;
+  const deepDepth = Math.max(depth, options.deepDepth ?? DEEP_SIGNAL_LIST_DEPTH);
   const log = options.log ?? (() => undefined);
   const movies: RankableMovie[] = catalog.movies.map((m) => ({ ...m, year: yearOf(m.release_date) }));
   const context = createRankingContext(movies, vectors);
   const movieIds = catalog.movies.map((m) => m.id);
   const withVectors = catalog.series.filter((s) => rowOf(vectors.series, s.id) >= 0);
-  const chunks: Uint8Array[] = [];
-  const series: RankingIndex["series"] = [];
-  let offset = 0;
+  const tiers = { first: { chunks: [] as Uint8Array[], index: [] as RankingIndex["series"], offset: 0 }, deep: { chunks: [] as Uint8Array[], index: [] as RankingIndex["series"], offset: 0 } };
+  const add = (tier: keyof typeof tiers, id: number, chunk: Uint8Array) => {
+    const t = tiers[tier];
+    t.index.push([id, t.offset, chunk.length]);
+    t.chunks.push(chunk);
+    t.offset += chunk.length;
+  };
   const started = performance.now();
   withVectors.forEach((s, i) => {
     const rankable: RankableSeries = { ...s, year: yearOf(s.first_air_date) };
-    const chunk = deflate(encodeSignalLists(buildSignalLists(context, rankable, depth), movieIds));
-    series.push([s.id, offset, chunk.length]);
-    chunks.push(chunk);
-    offset += chunk.length;
+    // Read once, deep; the first tier is its head.
+    const deep = buildSignalLists(context, rankable, deepDepth);
+    add("first", s.id, deflate(encodeSignalLists(truncateSignalLists(deep, depth), movieIds)));
+    add("deep", s.id, deflate(encodeSignalLists(deep, movieIds)));
     if ((i + 1) % 100 === 0 || i + 1 === withVectors.length) log(`site: signal lists for ${i + 1} of ${withVectors.length} series (${Math.round(performance.now() - started)} ms)`);
   });
   const frequency = keywordFrequency(buildMetadataIndex(catalog.movies));
@@ -103,8 +113,9 @@ export function buildRankingFiles(
     pickOffset += chunk.length;
   }
   return {
-    index: { version: 1, depth, series, records: records.map((r) => r.length), picks },
-    signals: concatenate(chunks),
+    index: { version: 1, depth, series: tiers.first.index, deep: tiers.deep.index, deepDepth, records: records.map((r) => r.length), picks },
+    signals: concatenate(tiers.first.chunks),
+    deepSignals: concatenate(tiers.deep.chunks),
     records: concatenate(records),
     picks: concatenate(pickChunks),
   };

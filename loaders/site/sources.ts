@@ -99,7 +99,7 @@ async function siteVectors({ dir, catalog }: SiteCatalog, options: SiteArchiveOp
 
 /**
  * The archive members: movies.arrow, movie-texts.arrow, series.arrow, vectors.arrow, picks.arrow,
- * meta.json, and the ranking files (ranking-index.json, series-signals.bin, movie-records.bin, series-picks.bin).
+ * meta.json, and the ranking files (ranking-index.json, series-signals.bin, series-signals-deep.bin, movie-records.bin, series-picks.bin).
  */
 export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promise<Uint8Array> {
   const log = options.log ?? stderr;
@@ -131,6 +131,7 @@ export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promis
     { name: SITE_FILES.meta, bytes: JSON.stringify(meta, null, 2) + "\n" },
     { name: SITE_FILES.rankingIndex, bytes: JSON.stringify(ranking.index) },
     { name: SITE_FILES.signals, bytes: ranking.signals },
+    { name: SITE_FILES.deepSignals, bytes: ranking.deepSignals },
     { name: SITE_FILES.records, bytes: ranking.records },
     { name: SITE_FILES.seriesPicks, bytes: ranking.picks },
   ]);

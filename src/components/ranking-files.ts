@@ -9,9 +9,14 @@ export interface RankingIndex {
   version: number;
   depth: number;
   series: [id: number, offset: number, length: number][];
+  /** series-signals-deep.bin's entries (absent in builds from before the second tier). */
+  deep?: [id: number, offset: number, length: number][];
   records: number[];
   picks?: [id: number, offset: number, length: number][];
 }
+
+/** Which lists: the first tier (SIGNAL_LIST_DEPTH deep), or the deep one for narrow filters. */
+export type ListTier = "first" | "deep";
 
 export class RankingFilesError extends Error {
   constructor(message: string) {
@@ -83,14 +88,15 @@ export interface RankingFilesSource {
   /** ranking-index.json (null: this build has none). */
   index?: () => Promise<unknown>;
   signalBytes?: (start: number, end: number) => Promise<Uint8Array>;
+  deepSignalBytes?: (start: number, end: number) => Promise<Uint8Array>;
   recordBytes?: (start: number, end: number) => Promise<Uint8Array>;
   /** Loads every movie's text at once, for a build without records (undefined once they are in). */
   texts: () => Promise<void> | undefined;
 }
 
 export interface RankingFiles {
-  /** A series' lists; undefined for a series without a vector; null when this build ships no lists. */
-  signalLists(seriesId: number): Promise<SeriesSignalLists | undefined | null>;
+  /** A series' lists of a tier; undefined for a series without a vector; null when this build ships no such lists. */
+  signalLists(seriesId: number, tier?: ListTier): Promise<SeriesSignalLists | undefined | null>;
   /** Fills in these movies' overviews and metadata from their records (each movie once). */
   movieTexts(ids: readonly number[]): Promise<void>;
   /** A keyword's catalogue count, from the records read so far (1 when none had it). */
@@ -120,21 +126,24 @@ export function readRankingFiles(source: RankingFilesSource): RankingFiles {
     return value;
   });
   const movieIds = Int32Array.from(movies, (m) => m.id);
-  const chunks = new Map<number, Promise<SeriesSignalLists | undefined | null>>();
-  const signalLists = (seriesId: number) => {
-    let pending = chunks.get(seriesId);
+  const chunks = new Map<string, Promise<SeriesSignalLists | undefined | null>>();
+  const signalLists = (seriesId: number, tier: ListTier = "first") => {
+    const key = `${tier}:${seriesId}`;
+    let pending = chunks.get(key);
     if (!pending) {
       pending = (async () => {
         const found = await index();
-        if (!found || !source.signalBytes) return null;
-        const entry = found.series.find(([id]) => id === seriesId);
+        const entries = tier === "first" ? found?.series : found?.deep;
+        const bytes = tier === "first" ? source.signalBytes : source.deepSignalBytes;
+        if (!entries || !bytes) return null;
+        const entry = entries.find(([id]) => id === seriesId);
         if (!entry) return undefined;
         const [, offset, length] = entry;
-        return decodeSignalLists(await inflate(await source.signalBytes(offset, offset + length)), movieIds);
+        return decodeSignalLists(await inflate(await bytes(offset, offset + length)), movieIds);
       })();
       // A failed fetch is tried again on the next call.
-      pending.catch(() => chunks.delete(seriesId));
-      chunks.set(seriesId, pending);
+      pending.catch(() => chunks.delete(key));
+      chunks.set(key, pending);
     }
     return pending;
   };

@@ -250,10 +250,17 @@ function weightedSeries(series: readonly SiteSeries[], state: RecommendState) {
 export async function listRecommendation(data: RecommendData, state: RecommendState, allowedIds: readonly number[], feedback?: Feedback): Promise<Recommendation | null> {
   if (state.movie !== undefined || feedback?.likes.length || feedback?.dislikes.length || state.seriesIds.length === 0) return null;
   const series = state.seriesIds.map((id) => data.seriesById.get(id)).filter((s): s is SiteSeries => s !== undefined);
-  const lists = await Promise.all(series.map((s) => data.signalLists(s.id)));
-  if (lists.some((l) => l === null)) return null;
-  const byId = new Map(series.map((s, i) => [s.id, lists[i] ?? undefined]));
-  const plan = listRanking(fusionOf(data), { series: weightedSeries(series, state), allowedIds, filters: state.filters, limit: RESULT_LIMIT, k: SHORTLIST_SIZE }, (id) => byId.get(id));
+  const request = { series: weightedSeries(series, state), allowedIds, filters: state.filters, limit: RESULT_LIMIT, k: SHORTLIST_SIZE };
+  // The first tier answers most filters; a narrower one reads the deep lists (70 KB a series on
+  // the imported catalogue), and only past those the full data.
+  let plan = null;
+  for (const tier of ["first", "deep"] as const) {
+    const lists = await Promise.all(series.map((s) => data.signalLists(s.id, tier)));
+    if (lists.some((l) => l === null)) return null;
+    const byId = new Map(series.map((s, i) => [s.id, lists[i] ?? undefined]));
+    plan = listRanking(fusionOf(data), request, (id) => byId.get(id));
+    if (plan) break;
+  }
   if (!plan) return null;
   await data.movieTexts(plan.ids);
   return recommendationFrom(data, state, plan.input(data.keywordFrequency), allowedIds);

@@ -16,7 +16,7 @@ import {
   SITE_VECTOR_METADATA,
 } from "./lib.bundle.js";
 import { cachedRange, pruneRanges } from "./range-cache.js";
-import { fetchJsonOnce, fetchRange, readRankingFiles, type RankingIndex } from "./ranking-files.js";
+import { fetchJsonOnce, fetchRange, readRankingFiles, type ListTier, type RankingIndex } from "./ranking-files.js";
 
 import type { Int8VectorSet, Movie, MovieMetadata, PickRow, Series, SeriesMetadata, SeriesSignalLists } from "./lib.bundle.js";
 
@@ -392,7 +392,10 @@ export interface SiteDataUrls {
   /** ranking-index.json, series-signals.bin and movie-records.bin (loaders/site/ranking-files.ts); absent in older builds. */
   rankingIndex?: string;
   signals?: string;
+  deepSignals?: string;
   records?: string;
+  /** series-picks.bin, so its stored ranges are kept (range-cache.ts pruneRanges). */
+  seriesPicks?: string;
 }
 
 /** What live ranking needs beyond the first view: the story vectors (the texts are in the movies by then). */
@@ -414,7 +417,7 @@ export interface LoadedSiteData {
    * A series' signal lists (lib/signal-lists.ts), fetched once by a byte range; undefined for
    * a series without a vector; null when this build ships no lists (rank from the full data).
    */
-  signalLists(seriesId: number): Promise<SeriesSignalLists | undefined | null>;
+  signalLists(seriesId: number, tier?: ListTier): Promise<SeriesSignalLists | undefined | null>;
   /** Fills in the overviews and metadata of these movies (the cards'), from their records, unless texts() did. */
   movieTexts(ids: readonly number[]): Promise<void>;
   /** How many catalogue movies have a keyword, for the reasons: from the records, or from every text once texts() is done. */
@@ -446,6 +449,7 @@ export interface SiteDataParts {
   rankingIndex?: () => Promise<unknown>;
   /** A byte range of series-signals.bin / movie-records.bin. */
   signalBytes?: (start: number, end: number) => Promise<Uint8Array>;
+  deepSignalBytes?: (start: number, end: number) => Promise<Uint8Array>;
   recordBytes?: (start: number, end: number) => Promise<Uint8Array>;
   /** movie-texts.arrow's bytes, asked for when first needed. */
   movieTexts: () => Promise<Uint8Array>;
@@ -475,7 +479,7 @@ export function assembleSiteData(parts: SiteDataParts): LoadedSiteData {
   if (parts.earlyPicks) for (const [id, list] of decodePicks(parts.earlyPicks)) picks.set(id, list);
 
   // The ranking files (ranking-files.ts): their index once, each series' lists once, each movie's record once.
-  const rankingFiles = readRankingFiles({ movies, index: parts.rankingIndex, signalBytes: parts.signalBytes, recordBytes: parts.recordBytes, texts: () => (textsDone ? undefined : texts()) });
+  const rankingFiles = readRankingFiles({ movies, index: parts.rankingIndex, signalBytes: parts.signalBytes, deepSignalBytes: parts.deepSignalBytes, recordBytes: parts.recordBytes, texts: () => (textsDone ? undefined : texts()) });
   let fullFrequency: ((keyword: string) => number) | null = null;
   return {
     movies,
@@ -575,10 +579,11 @@ export async function loadSiteData(urls: SiteDataUrls, options: LoadOptions = {}
     vectors,
     rankingIndex: indexFetch,
     signalBytes,
+    deepSignalBytes: urls.deepSignals ? (start, end) => cachedRange(urls.deepSignals!, start, end, fetchRange) : undefined,
     recordBytes: records ? (start, end) => cachedRange(records, start, end, fetchRange) : undefined,
   });
   for (const id of options.prefetchSeries ?? []) void data.signalLists(id).catch(() => undefined);
-  const current = [signals, records].filter((url): url is string => url !== undefined);
+  const current = [signals, urls.deepSignals, records, urls.seriesPicks].filter((url): url is string => url !== undefined);
   if (current.length) setTimeout(() => void pruneRanges(current).catch(() => undefined), 5000);
   return data;
 }

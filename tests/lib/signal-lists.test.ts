@@ -8,7 +8,7 @@ import { filterIds, type Filters } from "../../lib/filters.ts";
 import { keywordFrequency } from "../../lib/metadata-links.ts";
 import { RETRIEVAL_DEPTH, createFusionContext, createRankingContext, rankingInput, type RankableMovie, type RankableSeries } from "../../lib/pipeline.ts";
 import { seededRandom } from "../../lib/random.ts";
-import { buildSignalLists, decodeSignalLists, encodeSignalLists, listRanking, signalsFromLists, type SeriesSignalLists } from "../../lib/signal-lists.ts";
+import { buildSignalLists, decodeSignalLists, encodeSignalLists, listRanking, signalsFromLists, truncateSignalLists, type SeriesSignalLists } from "../../lib/signal-lists.ts";
 import { quantizeInt8 } from "../../lib/vectors.ts";
 import { fakeVector } from "../helpers/fake-embedder.ts";
 import { vectorSetOf } from "../fixtures/synthetic-vectors.ts";
@@ -108,6 +108,13 @@ describe("signal lists", () => {
     const signals = signalsFromLists(complete, series, few)!;
     expect(signals.dense.map((d) => d.id).every((id) => few.has(id))).toBe(true);
     expect(signals.dense.length).toBe([...few].filter((id) => vectors.movies.ids.includes(id)).length);
+  });
+
+  it("cut from deeper lists, are the lists read that deep", () => {
+    for (const series of SERIES.slice(0, 4)) {
+      const deep = buildSignalLists(context, series, 5000);
+      for (const depth of [50, 600, MOVIES.length]) expect(truncateSignalLists(deep, depth)).toEqual(buildSignalLists(context, series, depth));
+    }
   });
 
   it("refuse a chunk that is not one, from another version, or cut short, naming the problem", () => {

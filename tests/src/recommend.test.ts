@@ -52,17 +52,20 @@ beforeAll(async () => {
  * The page's data from the files the build writes, counting the fetches of the heavy ones;
  * with `lists`, the ranking files too (byte ranges counted as they would be requested).
  */
-function siteData(options: { lists?: boolean } = {}) {
+function siteData(options: { lists?: boolean; files?: () => RankingFiles } = {}) {
   const fetched = { texts: 0, vectors: 0, signals: 0, records: 0 };
-  const range = (bytes: () => Uint8Array, counter: "signals" | "records") => async (start: number, end: number) => {
-    fetched[counter]++;
+  const deep = { signals: 0 };
+  const files = options.files ?? (() => rankingFiles);
+  const range = (bytes: () => Uint8Array, count: () => void) => async (start: number, end: number) => {
+    count();
     return bytes().slice(start, end);
   };
   const lists = options.lists
     ? {
-        rankingIndex: async () => JSON.parse(JSON.stringify(rankingFiles.index)),
-        signalBytes: range(() => rankingFiles.signals, "signals"),
-        recordBytes: range(() => rankingFiles.records, "records"),
+        rankingIndex: async () => JSON.parse(JSON.stringify(files().index)),
+        signalBytes: range(() => files().signals, () => fetched.signals++),
+        deepSignalBytes: range(() => files().deepSignals, () => deep.signals++),
+        recordBytes: range(() => files().records, () => fetched.records++),
       }
     : {};
   const data = site.assembleSiteData({
@@ -79,7 +82,7 @@ function siteData(options: { lists?: boolean } = {}) {
       return vectorsToArrow({ movies: quantizeInt8(movieVectors), series: quantizeInt8(seriesVectors) });
     },
   });
-  return { data, fetched };
+  return { data, fetched, deep };
 }
 
 afterAll(() => {
@@ -138,6 +141,18 @@ describe("the page's ranking", () => {
     expect(await plain.signalLists(8001)).toBeNull();
     const outcome = await recommend.computeRecommendation(plain, { seriesIds: [8001, 8002], filters: { ageAppropriateOnly: true } });
     expect(outcome.ranking).toBe("full");
+  });
+
+  it("reads the deep lists when a filter is too narrow for the first ones, and still ranks as npm run recommend does", async () => {
+    // First-tier lists 5 deep: shorter than any retrieval's 200, so every filter needs the deep tier.
+    const shallow = buildRankingFiles(catalog, { movies: quantizeInt8(movieVectors), series: quantizeInt8(seriesVectors) }, { depth: 5 });
+    const { data: fresh, fetched, deep } = siteData({ lists: true, files: () => shallow });
+    const request = { series: [8001, 8002], filters: { genres: ["Crime"], ageAppropriateOnly: true } };
+    const expected = await engine.recommend({ ...request, useLlm: false });
+    const { rec, ranking: how } = await recommend.computeRecommendation(fresh, { seriesIds: request.series, filters: request.filters });
+    expect(how).toBe("lists");
+    expect({ first: fetched.signals, deep: deep.signals, vectors: fetched.vectors, texts: fetched.texts }).toEqual({ first: 2, deep: 2, vectors: 0, texts: 0 });
+    expect(rec.items.map((i) => [i.movie.id, i.reason])).toEqual(expected.picks.map((p) => [p.id, p.reason]));
   });
 
   it("ranks from the full data when the lists cannot: a liked movie reshapes the query", async () => {
