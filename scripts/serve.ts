@@ -250,6 +250,42 @@ export function parseRange(header: string, size: number): ByteRange | "unsatisfi
   return { start, end: Math.min(last, size - 1) };
 }
 
+/** The most ranges one request may ask for at once; more get the whole file (§14.2 allows it). */
+export const MAX_RANGES = 64;
+
+/**
+ * The byte ranges a Range header asks of a file of `size` bytes, sorted and with overlapping
+ * or touching ones merged (§14.2 lets a server coalesce them); the unsatisfiable ones left
+ * out, "unsatisfiable" when that leaves none; undefined for a header to ignore (another unit,
+ * bad syntax, more than MAX_RANGES ranges). The page asks for the cards' records this way:
+ * one request instead of one per record (RFC 9110 §14.6 multipart/byteranges answers it).
+ */
+export function parseRanges(header: string, size: number): ByteRange[] | "unsatisfiable" | undefined {
+  const unit = /^bytes=/i.exec(header);
+  if (!unit) return undefined;
+  const specs = header
+    .slice(unit[0].length)
+    .split(",")
+    .map((spec) => spec.trim())
+    .filter(Boolean);
+  if (specs.length === 0 || specs.length > MAX_RANGES) return undefined;
+  const ranges: ByteRange[] = [];
+  for (const spec of specs) {
+    const one = parseRange(`bytes=${spec}`, size);
+    if (one === undefined) return undefined;
+    if (one !== "unsatisfiable") ranges.push(one);
+  }
+  if (ranges.length === 0) return "unsatisfiable";
+  ranges.sort((a, b) => a.start - b.start);
+  const merged: ByteRange[] = [];
+  for (const range of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && range.start <= last.end + 1) last.end = Math.max(last.end, range.end);
+    else merged.push({ ...range });
+  }
+  return merged;
+}
+
 /** If-None-Match lists `etag` (weak comparison, as §13.1.2 says for GET and HEAD), or is `*`. */
 function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
   if (!header) return false;
@@ -263,12 +299,36 @@ function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
  * entity tags strongly and these ETags are weak, so only a date can match: the exact
  * Last-Modified. A repeated If-Range is malformed and gets the whole file too.
  */
-function requestedRange(req: IncomingMessage, size: number, lastModified: string): ReturnType<typeof parseRange> {
+function requestedRanges(req: IncomingMessage, size: number, lastModified: string): ReturnType<typeof parseRanges> {
   const range = req.headers.range;
   if (req.method !== "GET" || range === undefined) return undefined;
   const ifRange = req.headers["if-range"];
   if (ifRange !== undefined && (Array.isArray(ifRange) || ifRange.trim() !== lastModified)) return undefined;
-  return parseRange(range, size);
+  return parseRanges(range, size);
+}
+
+/** Several ranges answered at once hold at most this much: past it, the whole file streams instead. */
+const MULTIPART_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A multipart/byteranges body (RFC 9110 §14.6) for the ranges of an open file: each part
+ * with its Content-Type and Content-Range, separated by a boundary that no part contains.
+ */
+function multipartBody(fd: number, ranges: readonly ByteRange[], size: number, type: string): { body: Buffer; boundary: string } {
+  const parts = ranges.map((range) => {
+    const data = Buffer.allocUnsafe(range.end - range.start + 1);
+    const read = readSync(fd, data, 0, data.length, range.start);
+    return { range, data: data.subarray(0, read) };
+  });
+  let boundary = "";
+  do boundary = `marquee-${Math.random().toString(36).slice(2)}`;
+  while (parts.some((part) => part.data.includes(boundary)));
+  const chunks: Buffer[] = [];
+  for (const { range, data } of parts) {
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Type: ${type}\r\nContent-Range: bytes ${range.start}-${range.end}/${size}\r\n\r\n`), data, Buffer.from("\r\n"));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), boundary };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -394,13 +454,25 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, pathname: str
     res.setHeader("Content-Type", contentType(identity.name));
     res.setHeader("Accept-Ranges", "bytes");
     if (variant.encoding) res.setHeader("Content-Encoding", variant.encoding);
-    const asked = requestedRange(req, stats.size, lastModified);
-    if (asked === "unsatisfiable") {
+    const ranges = requestedRanges(req, stats.size, lastModified);
+    if (ranges === "unsatisfiable") {
       res.statusCode = 416;
       res.setHeader("Content-Range", `bytes */${stats.size}`);
       res.end();
       return;
     }
+    // Several ranges: one multipart answer, from the file's own bytes only (a range of a
+    // compressed copy would be of other bytes than the ones the client indexed).
+    const several = ranges && ranges.length > 1 && !variant.encoding && ranges.reduce((sum, r) => sum + r.end - r.start + 1, 0) <= MULTIPART_MAX_BYTES;
+    if (several) {
+      const { body, boundary } = multipartBody(fd, ranges, stats.size, contentType(identity.name));
+      res.statusCode = 206;
+      res.setHeader("Content-Type", `multipart/byteranges; boundary=${boundary}`);
+      res.setHeader("Content-Length", body.length);
+      res.end(req.method === "HEAD" ? undefined : body);
+      return;
+    }
+    const asked = ranges?.length === 1 ? ranges[0] : undefined;
     const { start, end } = asked ?? { start: 0, end: stats.size - 1 };
     const length = end - start + 1;
     res.statusCode = asked ? 206 : 200;

@@ -38,6 +38,36 @@ export async function cachedRange(url: string, start: number, end: number, fetch
   return bytes;
 }
 
+/** Several ranges of `url`: those stored, and the rest in one `fetchMany` call, then kept; in the order asked. */
+export async function cachedRanges(
+  url: string,
+  spans: readonly { start: number; end: number }[],
+  fetchMany: (url: string, spans: readonly { start: number; end: number }[]) => Promise<Uint8Array[]>,
+): Promise<Uint8Array[]> {
+  opened ??= store();
+  const cache = await opened;
+  if (!cache) return fetchMany(url, spans);
+  const out: (Uint8Array | null)[] = await Promise.all(
+    spans.map(async ({ start, end }) => {
+      const hit = await cache.match(keyOf(url, start, end)).catch(() => undefined);
+      const bytes = hit ? new Uint8Array(await hit.arrayBuffer()) : null;
+      return bytes && bytes.length === end - start ? bytes : null;
+    }),
+  );
+  const missing = spans.map((span, i) => ({ span, i })).filter(({ i }) => out[i] === null);
+  if (missing.length) {
+    const fetched = await fetchMany(
+      url,
+      missing.map(({ span }) => span),
+    );
+    missing.forEach(({ span, i }, m) => {
+      out[i] = fetched[m];
+      void cache.put(keyOf(url, span.start, span.end), new Response(fetched[m].slice())).catch(() => undefined);
+    });
+  }
+  return out as Uint8Array[];
+}
+
 /** Deletes the stored ranges of files other than `current` (earlier builds' ranking files). */
 export async function pruneRanges(current: readonly string[]): Promise<void> {
   opened ??= store();

@@ -15,8 +15,8 @@ import {
   SITE_VECTOR_COLUMNS,
   SITE_VECTOR_METADATA,
 } from "./lib.bundle.js";
-import { cachedRange, pruneRanges } from "./range-cache.js";
-import { fetchJsonOnce, fetchRange, readRankingFiles, type ListTier, type RankingIndex } from "./ranking-files.js";
+import { cachedRange, cachedRanges, pruneRanges } from "./range-cache.js";
+import { fetchJsonOnce, fetchRange, fetchRanges, readRankingFiles, type ByteSpan, type ListTier, type RankingIndex } from "./ranking-files.js";
 
 import type { Int8VectorSet, Movie, MovieMetadata, PickRow, Series, SeriesMetadata, SeriesSignalLists } from "./lib.bundle.js";
 
@@ -90,8 +90,20 @@ function bufferValues(values: ReturnType<typeof column>, kind: "utf8" | "day"): 
     if (kind === "utf8") {
       const offsets = chunk.valueOffsets;
       const bytes = chunk.values as Uint8Array;
+      // One decode for the chunk's whole text, then each value sliced out of it: a decode call
+      // per value costs a few µs in Chrome, and a catalogue has tens of thousands of them. A
+      // value's place in the decoded text counts UTF-16 units: one per UTF-8 lead byte, two
+      // for a four-byte sequence (outside the BMP).
+      const first = offsets[chunk.offset];
+      const text = decoder.decode(bytes.subarray(first, offsets[chunk.offset + chunk.length]));
+      let unit = 0;
       for (let i = 0; i < chunk.length; i++, row++) {
-        out[row] = nulls && !chunk.getValid(i) ? null : decoder.decode(bytes.subarray(offsets[chunk.offset + i], offsets[chunk.offset + i + 1]));
+        const start = unit;
+        for (let p = offsets[chunk.offset + i], end = offsets[chunk.offset + i + 1]; p < end; p++) {
+          const b = bytes[p];
+          if ((b & 0xc0) !== 0x80) unit += b >= 0xf0 ? 2 : 1;
+        }
+        out[row] = nulls && !chunk.getValid(i) ? null : text.slice(start, unit);
       }
     } else {
       const days = chunk.values as Int32Array;
@@ -450,7 +462,7 @@ export interface SiteDataParts {
   /** A byte range of series-signals.bin / movie-records.bin. */
   signalBytes?: (start: number, end: number) => Promise<Uint8Array>;
   deepSignalBytes?: (start: number, end: number) => Promise<Uint8Array>;
-  recordBytes?: (start: number, end: number) => Promise<Uint8Array>;
+  recordBytes?: (spans: readonly ByteSpan[]) => Promise<Uint8Array[]>;
   /** movie-texts.arrow's bytes, asked for when first needed. */
   movieTexts: () => Promise<Uint8Array>;
   /** vectors.arrow's bytes, asked for when first needed. */
@@ -580,7 +592,7 @@ export async function loadSiteData(urls: SiteDataUrls, options: LoadOptions = {}
     rankingIndex: indexFetch,
     signalBytes,
     deepSignalBytes: urls.deepSignals ? (start, end) => cachedRange(urls.deepSignals!, start, end, fetchRange) : undefined,
-    recordBytes: records ? (start, end) => cachedRange(records, start, end, fetchRange) : undefined,
+    recordBytes: records ? (spans) => cachedRanges(records, spans, fetchRanges) : undefined,
   });
   for (const id of options.prefetchSeries ?? []) void data.signalLists(id).catch(() => undefined);
   const current = [signals, urls.deepSignals, records, urls.seriesPicks].filter((url): url is string => url !== undefined);

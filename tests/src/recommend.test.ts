@@ -65,7 +65,11 @@ function siteData(options: { lists?: boolean; files?: () => RankingFiles } = {})
         rankingIndex: async () => JSON.parse(JSON.stringify(files().index)),
         signalBytes: range(() => files().signals, () => fetched.signals++),
         deepSignalBytes: range(() => files().deepSignals, () => deep.signals++),
-        recordBytes: range(() => files().records, () => fetched.records++),
+        // One request for all of them, as a server answering multipart ranges serves them.
+        recordBytes: async (spans: readonly { start: number; end: number }[]) => {
+          fetched.records++;
+          return spans.map(({ start, end }) => files().records.slice(start, end));
+        },
       }
     : {};
   const data = site.assembleSiteData({
@@ -251,5 +255,30 @@ describe("the page's ranking", () => {
     expect(second.rec.kind).toBe("ranked");
     const expected = recommend.rankedRecommendation(data, ranking, state, filterIds(data.movies, state.filters));
     expect(first.rec.items.map((i) => [i.movie.id, i.reason])).toEqual(expected.items.map((i) => [i.movie.id, i.reason]));
+  });
+});
+
+describe("multipart byte ranges", () => {
+  it("split a multipart/byteranges body into its parts by their Content-Range, whatever the bytes inside", async () => {
+    const { multipartParts } = await import("../../src/components/ranking-files.ts");
+    const a = Uint8Array.from([1, 2, 3, 13, 10, 13, 10, 45, 45]);
+    const b = Uint8Array.from([200, 201]);
+    const boundary = "b0undary";
+    const enc = (text: string) => new TextEncoder().encode(text);
+    const body = new Uint8Array([
+      ...enc(`--${boundary}\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes 10-18/100\r\n\r\n`),
+      ...a,
+      ...enc(`\r\n--${boundary}\r\ncontent-range: bytes 50-51/100\r\n\r\n`),
+      ...b,
+      ...enc(`\r\n--${boundary}--\r\n`),
+    ]);
+    const parts = multipartParts(body, boundary);
+    expect(parts.map(({ start, end }) => [start, end])).toEqual([
+      [10, 19],
+      [50, 52],
+    ]);
+    expect([...parts[0].bytes]).toEqual([...a]);
+    expect([...parts[1].bytes]).toEqual([...b]);
+    expect(() => multipartParts(body.subarray(0, 90), boundary)).toThrow(/cut short/);
   });
 });

@@ -59,6 +59,16 @@ describe("site data serialisation", () => {
     expect(decoded).toEqual(movies.map((m) => ({ ...withYear(m, m.release_date), providers: m.providers ?? null })));
   });
 
+  it("reads text columns whole-chunk without shifting a value: accents, other scripts, emoji, empty strings and nulls", () => {
+    const [base] = engineCatalog().movies;
+    const titles = ["Amélie", "千と千尋の神隠し", "", "Ça 🎬 tourne 🍿", "Žena", "plain"];
+    const movies = titles.map((title, i) => ({ ...base, id: 500 + i, title, poster_path: i % 2 ? null : `/p${i}é.jpg`, genre_names: i === 3 ? ["Comédie", "Drama"] : ["Drama"] }));
+    const decoded = decodeMovies(moviesToArrow(movies));
+    expect(decoded.map((m) => m.title)).toEqual(titles);
+    expect(decoded.map((m) => m.poster_path)).toEqual(movies.map((m) => m.poster_path));
+    expect(decoded[3].genre_names).toEqual(["Comédie", "Drama"]);
+  });
+
   it("keeps overviews and metadata out of movies.arrow: they decode empty until the texts file fills them in", () => {
     const movies = engineCatalog().movies;
     const withText = movies.find((m) => m.overview)!;
