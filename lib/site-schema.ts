@@ -27,6 +27,8 @@ export const SITE_FILES = {
   deepSignals: "series-signals-deep.bin",
   /** Each movie's texts, deflated one by one (lib/movie-records.ts), fetched by byte range. */
   records: "movie-records.bin",
+  /** The byte length of each record in movie-records.bin, in movies.arrow's row order. */
+  recordIndex: "movie-records.json",
   /** Each series' precomputed picks (picks.arrow's rows), deflated one by one, fetched by byte range. */
   seriesPicks: "series-picks.bin",
 } as const;

@@ -22,14 +22,23 @@ export interface RankingIndex {
   /** The same in series-signals-deep.bin: the lists DEEP_SIGNAL_LIST_DEPTH deep, for filters the first tier is too short for. */
   deep: [number, number, number][];
   deepDepth: number;
-  /** Byte length of each movie's record in movie-records.bin, in movies.arrow's row order. */
-  records: number[];
   /** [series id, byte offset, byte length] in series-picks.bin: each series' precomputed picks as picks.arrow rows. */
   picks: [number, number, number][];
 }
 
+/**
+ * movie-records.json: the byte length of each movie's record in movie-records.bin, in
+ * movies.arrow's row order. Apart from the ranking index, which the page preloads, because it
+ * grows with the catalogue (0.15 MB at 100k movies) and only live ranking reads it.
+ */
+export interface RecordIndex {
+  version: 1;
+  records: number[];
+}
+
 export interface RankingFiles {
   index: RankingIndex;
+  recordIndex: RecordIndex;
   signals: Uint8Array;
   deepSignals: Uint8Array;
   records: Uint8Array;
@@ -113,7 +122,8 @@ export function buildRankingFiles(
     pickOffset += chunk.length;
   }
   return {
-    index: { version: 1, depth, series: tiers.first.index, deep: tiers.deep.index, deepDepth, records: records.map((r) => r.length), picks },
+    index: { version: 1, depth, series: tiers.first.index, deep: tiers.deep.index, deepDepth, picks },
+    recordIndex: { version: 1, records: records.map((r) => r.length) },
     signals: concatenate(tiers.first.chunks),
     deepSignals: concatenate(tiers.deep.chunks),
     records: concatenate(records),

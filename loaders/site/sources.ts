@@ -99,7 +99,7 @@ async function siteVectors({ dir, catalog }: SiteCatalog, options: SiteArchiveOp
 
 /**
  * The archive members: movies.arrow, movie-texts.arrow, series.arrow, vectors.arrow, picks.arrow,
- * meta.json, and the ranking files (ranking-index.json, series-signals.bin, series-signals-deep.bin, movie-records.bin, series-picks.bin).
+ * meta.json, and the ranking files (ranking-index.json, series-signals.bin, series-signals-deep.bin, movie-records.bin and .json, series-picks.bin).
  */
 export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promise<Uint8Array> {
   const log = options.log ?? stderr;
@@ -133,6 +133,7 @@ export async function buildSiteArchive(options: SiteArchiveOptions = {}): Promis
     { name: SITE_FILES.signals, bytes: ranking.signals },
     { name: SITE_FILES.deepSignals, bytes: ranking.deepSignals },
     { name: SITE_FILES.records, bytes: ranking.records },
+    { name: SITE_FILES.recordIndex, bytes: JSON.stringify(ranking.recordIndex) },
     { name: SITE_FILES.seriesPicks, bytes: ranking.picks },
   ]);
 }

@@ -11,7 +11,6 @@ export interface RankingIndex {
   series: [id: number, offset: number, length: number][];
   /** series-signals-deep.bin's entries (absent in builds from before the second tier). */
   deep?: [id: number, offset: number, length: number][];
-  records: number[];
   picks?: [id: number, offset: number, length: number][];
 }
 
@@ -165,6 +164,8 @@ export interface RankingFilesSource {
   movies: readonly { id: number }[];
   /** ranking-index.json (null: this build has none). */
   index?: () => Promise<unknown>;
+  /** movie-records.json: each record's byte length (null: this build has none). */
+  recordIndex?: () => Promise<unknown>;
   signalBytes?: (start: number, end: number) => Promise<Uint8Array>;
   deepSignalBytes?: (start: number, end: number) => Promise<Uint8Array>;
   /** The bytes of several ranges of movie-records.bin, in the order asked (fetchRanges). */
@@ -199,10 +200,16 @@ export function readRankingFiles(source: RankingFilesSource): RankingFiles {
   const index = once(async (): Promise<RankingIndex | null> => {
     const value = source.index ? ((await source.index()) as RankingIndex | null) : null;
     if (!value) return null;
-    if (value.version !== 1 || !Array.isArray(value.series) || !Array.isArray(value.records) || value.records.length !== movies.length) {
-      throw new RankingFilesError(`the ranking index does not describe these ${movies.length} movies; rebuild the site (npm run build)`);
-    }
+    if (value.version !== 1 || !Array.isArray(value.series)) throw new RankingFilesError("the ranking index is not one this page reads; rebuild the site (npm run build)");
     return value;
+  });
+  const recordLengths = once(async (): Promise<number[] | null> => {
+    const value = source.recordIndex ? ((await source.recordIndex()) as { version?: number; records?: unknown } | null) : null;
+    if (!value) return null;
+    if (value.version !== 1 || !Array.isArray(value.records) || value.records.length !== movies.length) {
+      throw new RankingFilesError(`the movie records index does not describe these ${movies.length} movies; rebuild the site (npm run build)`);
+    }
+    return value.records as number[];
   });
   const movieIds = Int32Array.from(movies, (m) => m.id);
   const chunks = new Map<string, Promise<SeriesSignalLists | undefined | null>>();
@@ -232,10 +239,10 @@ export function readRankingFiles(source: RankingFilesSource): RankingFiles {
   let offsets: Float64Array | null = null;
   const decoder = new TextDecoder();
   const movieTexts = async (ids: readonly number[]) => {
-    const found = await index();
-    if (!found || !source.recordBytes) return source.texts();
+    const lengths = await recordLengths();
+    if (!lengths || !source.recordBytes) return source.texts();
     const recordBytes = source.recordBytes;
-    const at = (offsets ??= recordOffsets(found.records));
+    const at = (offsets ??= recordOffsets(lengths));
     const rows = ids.map((id) => rowById.get(id)).filter((row): row is number => row !== undefined && !recorded.has(row));
     const ranges = recordRanges(rows, at);
     const fetched = await recordBytes(ranges);
@@ -245,7 +252,7 @@ export function readRankingFiles(source: RankingFilesSource): RankingFiles {
         await Promise.all(
           range.rows.map(async (row) => {
             const from = at[row] - range.start;
-            const record = parseMovieRecord(decoder.decode(await inflate(bytes.subarray(from, from + found.records[row]))), movies[row].id);
+            const record = parseMovieRecord(decoder.decode(await inflate(bytes.subarray(from, from + lengths[row]))), movies[row].id);
             const movie = movies[row] as unknown as Record<string, unknown>;
             for (const field of RECORD_FIELDS) movie[field] = record[field];
             record.keywords.forEach((keyword, i) => keywordCounts.set(keyword, record.keyword_df[i]));

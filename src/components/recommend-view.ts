@@ -34,6 +34,13 @@ export interface RecommendViewOptions {
   onShown?: (rec: Recommendation, series: SiteSeries[], shapedBy: { likes: string[]; dislikes: string[] }) => void;
 }
 
+/**
+ * Up to this many movies the page fetches every movie's texts ahead (about 2.5 MB at 20,000),
+ * so a change fetches nothing; past it, a change fetches its 30 candidates' records (one
+ * request) instead of a visitor downloading megabytes they may never need (4.4 MB at 100k).
+ */
+export const PREFETCH_TEXTS_MAX_MOVIES = 20_000;
+
 /** Runs `work` when the page is idle (soon, where there is no requestIdleCallback). */
 function idle(work: () => void): void {
   const request = (globalThis as { requestIdleCallback?: (run: () => void) => void }).requestIdleCallback;
@@ -159,17 +166,20 @@ export function recommendView(options: RecommendViewOptions): HTMLElement {
   // live link left it for later) loads while the page is idle, and after live-ranked results
   // every movie's text too, so the next change fetches nothing; the vectors only when a
   // ranking needs them (feedback, a start movie, a filter too narrow for the lists).
+  const prefetchTexts = () => {
+    if (data.movies.length <= PREFETCH_TEXTS_MAX_MOVIES) void data.texts().catch(() => undefined);
+  };
   let idleStarted = false;
   function afterFirstResults(ranked: boolean) {
     if (idleStarted) return;
     idleStarted = true;
     idle(() => {
       void data.loadPicks().catch(() => undefined);
-      if (ranked) void data.texts().catch(() => undefined);
+      if (ranked) prefetchTexts();
     });
   }
   // A visitor reaching for the controls is about to need every text: start now, not at idle.
-  const prefetch = () => void data.texts().catch(() => undefined);
+  const prefetch = () => prefetchTexts();
   controls.addEventListener("pointerdown", prefetch, { once: true });
   controls.addEventListener("focusin", prefetch, { once: true });
   // A mark (seen, like, ...) or a restore reshapes the list at once.

@@ -406,6 +406,7 @@ export interface SiteDataUrls {
   signals?: string;
   deepSignals?: string;
   records?: string;
+  recordIndex?: string;
   /** series-picks.bin, so its stored ranges are kept (range-cache.ts pruneRanges). */
   seriesPicks?: string;
 }
@@ -459,6 +460,8 @@ export interface SiteDataParts {
   earlyPicks?: Uint8Array;
   /** ranking-index.json, when the build has one (null: it has none). */
   rankingIndex?: () => Promise<unknown>;
+  /** movie-records.json, when the build has one (null: it has none). */
+  recordIndex?: () => Promise<unknown>;
   /** A byte range of series-signals.bin / movie-records.bin. */
   signalBytes?: (start: number, end: number) => Promise<Uint8Array>;
   deepSignalBytes?: (start: number, end: number) => Promise<Uint8Array>;
@@ -491,7 +494,7 @@ export function assembleSiteData(parts: SiteDataParts): LoadedSiteData {
   if (parts.earlyPicks) for (const [id, list] of decodePicks(parts.earlyPicks)) picks.set(id, list);
 
   // The ranking files (ranking-files.ts): their index once, each series' lists once, each movie's record once.
-  const rankingFiles = readRankingFiles({ movies, index: parts.rankingIndex, signalBytes: parts.signalBytes, deepSignalBytes: parts.deepSignalBytes, recordBytes: parts.recordBytes, texts: () => (textsDone ? undefined : texts()) });
+  const rankingFiles = readRankingFiles({ movies, index: parts.rankingIndex, recordIndex: parts.recordIndex, signalBytes: parts.signalBytes, deepSignalBytes: parts.deepSignalBytes, recordBytes: parts.recordBytes, texts: () => (textsDone ? undefined : texts()) });
   let fullFrequency: ((keyword: string) => number) | null = null;
   return {
     movies,
@@ -563,6 +566,10 @@ export async function loadSiteData(urls: SiteDataUrls, options: LoadOptions = {}
         return early ?? cachedRange(signals, start, end, fetchRange);
       }
     : undefined;
+  const recordIndex = urls.recordIndex;
+  const recordIndexFetch = recordIndex ? () => fetchJsonOnce(recordIndex) : undefined;
+  // A live link ranks at once: the records' index comes with the lists, not after them.
+  if (options.prefetchSeries?.length) void recordIndexFetch?.().catch(() => undefined);
   if (options.prefetchSeries?.length && indexFetch && signals) {
     const wanted = new Set(options.prefetchSeries);
     void indexFetch()
@@ -590,6 +597,7 @@ export async function loadSiteData(urls: SiteDataUrls, options: LoadOptions = {}
     movieTexts,
     vectors,
     rankingIndex: indexFetch,
+    recordIndex: recordIndexFetch,
     signalBytes,
     deepSignalBytes: urls.deepSignals ? (start, end) => cachedRange(urls.deepSignals!, start, end, fetchRange) : undefined,
     recordBytes: records ? (spans) => cachedRanges(records, spans, fetchRanges) : undefined,

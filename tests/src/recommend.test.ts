@@ -63,6 +63,7 @@ function siteData(options: { lists?: boolean; files?: () => RankingFiles } = {})
   const lists = options.lists
     ? {
         rankingIndex: async () => JSON.parse(JSON.stringify(files().index)),
+        recordIndex: async () => JSON.parse(JSON.stringify(files().recordIndex)),
         signalBytes: range(() => files().signals, () => fetched.signals++),
         deepSignalBytes: range(() => files().deepSignals, () => deep.signals++),
         // One request for all of them, as a server answering multipart ranges serves them.
@@ -130,17 +131,18 @@ describe("the page's ranking", () => {
     });
   }
 
-  it("refuses a ranking index of another catalogue by name, and ranks a build without one from the full data", async () => {
+  it("refuses a records index of another catalogue by name, and ranks a build without ranking files from the full data", async () => {
     const other = site.assembleSiteData({
       movies: moviesToArrow(catalog.movies),
       series: seriesToArrow(catalog.series),
       picks: picksToArrow(picks),
       movieTexts: async () => movieTextsToArrow(catalog.movies),
       vectors: async () => vectorsToArrow({ movies: quantizeInt8(movieVectors), series: quantizeInt8(seriesVectors) }),
-      rankingIndex: async () => ({ ...rankingFiles.index, records: rankingFiles.index.records.slice(1) }),
-      signalBytes: async (start, end) => rankingFiles.signals.slice(start, end),
+      rankingIndex: async () => rankingFiles.index,
+      recordIndex: async () => ({ ...rankingFiles.recordIndex, records: rankingFiles.recordIndex.records.slice(1) }),
+      recordBytes: async (spans) => spans.map(({ start, end }) => rankingFiles.records.slice(start, end)),
     });
-    await expect(other.signalLists(8001)).rejects.toThrow(/ranking index does not describe these \d+ movies; rebuild the site/);
+    await expect(other.movieTexts([9001])).rejects.toThrow(/movie records index does not describe these \d+ movies; rebuild the site/);
     const { data: plain } = siteData();
     expect(await plain.signalLists(8001)).toBeNull();
     const outcome = await recommend.computeRecommendation(plain, { seriesIds: [8001, 8002], filters: { ageAppropriateOnly: true } });
