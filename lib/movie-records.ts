@@ -1,18 +1,12 @@
 // Per-movie records: a movie's overview and metadata (the columns of movie-texts.arrow) as one
 // small deflated JSON each, laid end to end in one file, so that the page fetches the texts
 // of the cards it shows by byte ranges instead of every movie's texts. Pure and browser-safe.
-import { MOVIE_METADATA_COLUMNS, MOVIE_PROVIDER_COLUMNS } from "./catalog.ts";
+import { MOVIE_METADATA_COLUMNS, MOVIE_PROVIDER_COLUMNS, type MovieMetadata } from "./catalog.ts";
 
 /** What a record holds: the movie's text columns, and how many catalogue movies share each keyword. */
-export interface MovieRecord {
+export interface MovieRecord extends MovieMetadata {
   id: number;
   overview: string;
-  keywords: string[];
-  collection: string | null;
-  companies: string[];
-  directors: string[];
-  writers: string[];
-  cast: string[];
   providers: string | null;
   /** keyword_df[i]: the catalogue movies with keywords[i] (a reason names the rarest first). */
   keyword_df: number[];

@@ -109,6 +109,21 @@ export function truncateSignalLists(lists: SeriesSignalLists, depth: number): Se
   return { ...lists, dense: cut(lists.dense), lexical: cut(lists.lexical), metadata: cut(lists.metadata) };
 }
 
+// Per lists object: every input change of the page ranks from the same lists again.
+const cosineLookups = new WeakMap<SeriesSignalLists, Map<number, number>>();
+
+/** The query's cosine with each movie the lexical, metadata and franchise lists hold. */
+function cosineLookup(lists: SeriesSignalLists): Map<number, number> {
+  let cosines = cosineLookups.get(lists);
+  if (!cosines) {
+    cosines = new Map();
+    for (const list of [lists.lexical, lists.metadata]) list.ids.forEach((id, i) => cosines!.set(id, list.cosines[i]));
+    for (const entry of lists.franchise) cosines.set(entry.id, entry.cosine);
+    cosineLookups.set(lists, cosines);
+  }
+  return cosines;
+}
+
 /**
  * The series' signals for the movies `allowed` lets through, exactly as seriesSignals() would
  * compute them from the full data; null when a truncated list has too few allowed movies.
@@ -123,9 +138,7 @@ export function signalsFromLists(lists: SeriesSignalLists, series: Pick<Rankable
   const lexical = prefix(lists.lexical);
   const metadata = prefix(lists.metadata);
   if (!dense || !lexical || !metadata) return null;
-  const cosines = new Map<number, number>();
-  for (const list of [lists.lexical, lists.metadata]) list.ids.forEach((id, i) => cosines.set(id, list.cosines[i]));
-  for (const entry of lists.franchise) cosines.set(entry.id, entry.cosine);
+  const cosines = cosineLookup(lists);
   return {
     seriesId: lists.seriesId,
     language: series.language,

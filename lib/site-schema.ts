@@ -77,17 +77,12 @@ export const PICK_COLUMNS = [
  * show, copied from its movie and series, so that the page shows one series' picks from this
  * one small file before the catalogue files arrive. Absent columns read as no cards.
  */
+const PICK_CARD_MOVIE_FIELDS: ReadonlySet<string> = new Set(["title", "release_date", "popularity", "vote_average", "vote_count", "genre_names", "language", "poster_path"]);
 export const PICK_CARD_COLUMNS = [
   ["series_name", "VARCHAR"],
   ["series_genres", "VARCHAR[]"],
-  ["title", "VARCHAR"],
-  ["release_date", "DATE"],
-  ["popularity", "DOUBLE"],
-  ["vote_average", "DOUBLE"],
-  ["vote_count", "INTEGER"],
-  ["genre_names", "VARCHAR[]"],
-  ["language", "VARCHAR"],
-  ["poster_path", "VARCHAR"],
+  // The movie's own columns, with the catalogue's types.
+  ...MOVIE_COLUMNS.filter(([name]) => PICK_CARD_MOVIE_FIELDS.has(name)),
 ] as const;
 
 /**

@@ -227,15 +227,23 @@ export interface ByteRange {
  * RFC 9110 §14.2 lets a server answer those with the whole file rather than multipart).
  */
 export function parseRange(header: string, size: number): ByteRange | "unsatisfiable" | undefined {
+  const specs = rangeSpecs(header);
+  return specs?.length === 1 ? parseRangeSpec(specs[0], size) : undefined;
+}
+
+/** The specs of a `bytes=` Range header (the list syntax allows empty elements); undefined for another unit. */
+function rangeSpecs(header: string): string[] | undefined {
   const unit = /^bytes=/i.exec(header);
   if (!unit) return undefined;
-  const specs = header
+  return header
     .slice(unit[0].length)
     .split(",")
     .map((spec) => spec.trim())
-    .filter(Boolean); // the list syntax allows empty elements
-  if (specs.length !== 1) return undefined;
-  const spec = specs[0];
+    .filter(Boolean);
+}
+
+/** One spec (`5-9`, `5-`, `-3`) of a file of `size` bytes, as parseRange answers it. */
+function parseRangeSpec(spec: string, size: number): ByteRange | "unsatisfiable" | undefined {
   const suffix = /^-(\d+)$/.exec(spec);
   if (suffix) {
     const length = Number(suffix[1]);
@@ -261,17 +269,11 @@ export const MAX_RANGES = 64;
  * one request instead of one per record (RFC 9110 §14.6 multipart/byteranges answers it).
  */
 export function parseRanges(header: string, size: number): ByteRange[] | "unsatisfiable" | undefined {
-  const unit = /^bytes=/i.exec(header);
-  if (!unit) return undefined;
-  const specs = header
-    .slice(unit[0].length)
-    .split(",")
-    .map((spec) => spec.trim())
-    .filter(Boolean);
-  if (specs.length === 0 || specs.length > MAX_RANGES) return undefined;
+  const specs = rangeSpecs(header);
+  if (!specs || specs.length === 0 || specs.length > MAX_RANGES) return undefined;
   const ranges: ByteRange[] = [];
   for (const spec of specs) {
-    const one = parseRange(`bytes=${spec}`, size);
+    const one = parseRangeSpec(spec, size);
     if (one === undefined) return undefined;
     if (one !== "unsatisfiable") ranges.push(one);
   }

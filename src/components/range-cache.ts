@@ -22,19 +22,9 @@ function keyOf(url: string, start: number, end: number): string {
   return key.href;
 }
 
-/** Bytes [start, end) of `url`: from the store, else by `fetchRange`, then kept. */
+/** Bytes [start, end) of `url`: from the store, else by `fetchRange`, then kept (cachedRanges for one). */
 export async function cachedRange(url: string, start: number, end: number, fetchRange: (url: string, start: number, end: number) => Promise<Uint8Array>): Promise<Uint8Array> {
-  opened ??= store();
-  const cache = await opened;
-  if (!cache) return fetchRange(url, start, end);
-  const key = keyOf(url, start, end);
-  const hit = await cache.match(key).catch(() => undefined);
-  if (hit) {
-    const bytes = new Uint8Array(await hit.arrayBuffer());
-    if (bytes.length === end - start) return bytes;
-  }
-  const bytes = await fetchRange(url, start, end);
-  void cache.put(key, new Response(bytes.slice())).catch(() => undefined);
+  const [bytes] = await cachedRanges(url, [{ start, end }], (_, [span]) => fetchRange(url, span.start, span.end).then((b) => [b]));
   return bytes;
 }
 

@@ -32,8 +32,7 @@ export async function fetchRange(url: string, start: number, end: number): Promi
   // no-store: the HTTP cache would serialise the ranges of one file (range-cache.ts keeps them instead).
   const response = await fetch(url, { headers: { Range: `bytes=${start}-${end - 1}` }, cache: "no-store" });
   if (response.status === 206) {
-    const from = /^bytes (\d+)-/.exec(response.headers.get("Content-Range") ?? "");
-    if (!from || Number(from[1]) !== start) throw new RankingFilesError(`${url} answered bytes ${response.headers.get("Content-Range")} for ${start}-${end - 1}`);
+    if (contentRange(response, url).start !== start) throw new RankingFilesError(`${url} answered bytes ${response.headers.get("Content-Range")} for ${start}-${end - 1}`);
     const bytes = new Uint8Array(await response.arrayBuffer());
     if (bytes.length !== end - start) throw new RankingFilesError(`${url} sent ${bytes.length} bytes for a range of ${end - start}`);
     return bytes;
@@ -183,8 +182,8 @@ export interface RankingFiles {
   keywordFrequency(keyword: string): number;
 }
 
-/** Runs `load` once; a failed load runs again on the next call. */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
+/** Runs `load` once, on the first call; a failed load runs again on the next call. */
+export function once<T>(load: () => Promise<T>): () => Promise<T> {
   let pending: Promise<T> | null = null;
   return () => {
     pending ??= load().catch((error) => {

@@ -16,7 +16,7 @@ import {
   SITE_VECTOR_METADATA,
 } from "./lib.bundle.js";
 import { cachedRange, cachedRanges, pruneRanges } from "./range-cache.js";
-import { fetchJsonOnce, fetchRange, fetchRanges, readRankingFiles, type ByteSpan, type ListTier, type RankingIndex } from "./ranking-files.js";
+import { fetchJsonOnce, fetchRange, fetchRanges, once, readRankingFiles, type ByteSpan, type ListTier, type RankingIndex } from "./ranking-files.js";
 
 import type { Int8VectorSet, Movie, MovieMetadata, PickRow, Series, SeriesMetadata, SeriesSignalLists } from "./lib.bundle.js";
 
@@ -439,17 +439,6 @@ export interface LoadedSiteData {
   loadPicks(): Promise<void>;
 }
 
-/** Runs `load` once, on the first call; a failed load is retried on the next call. */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | null = null;
-  return () => {
-    pending ??= load().catch((error) => {
-      pending = null;
-      throw error;
-    });
-    return pending;
-  };
-}
 
 export interface SiteDataParts {
   movies: Uint8Array;
